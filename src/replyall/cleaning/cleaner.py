@@ -1,0 +1,152 @@
+"""Split a message body into what the author wrote, the quote, the signature and the disclaimer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from replyall.cleaning.disclaimer import BoilerplateMatcher, _domain, find_banner, find_disclaimer
+from replyall.cleaning.html_quotes import QUOTE_MARK, html_to_marked_text
+from replyall.cleaning.quotes import find_quote
+from replyall.cleaning.signature import find_signature
+
+__all__ = ["BODY", "QUOTE", "SIGNATURE", "DISCLAIMER", "Cleaned", "clean_text"]
+
+BODY, QUOTE, SIGNATURE, DISCLAIMER = "body", "quote", "signature", "disclaimer"
+_MAX_LINES = 5000
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """The parts of one body. `parts` keeps every line of `original`, labelled, in order.
+
+    body, quote, signature and disclaimer are the lines of each label joined by
+    newlines and stripped; together they hold every character of `original`
+    except whitespace at part boundaries.
+    """
+
+    body: str
+    quote: str
+    signature: str
+    disclaimer: str
+    original: str
+    parts: tuple[tuple[str, str], ...] = ()
+
+    def text(self, *labels: str) -> str:
+        """The lines carrying any of `labels`, in their original order (e.g. body + signature)."""
+        return "\n".join(t for label, t in self.parts if label in labels).strip()
+
+    def as_dict(self) -> dict[str, str]:
+        return {"body": self.body, "quote": self.quote, "signature": self.signature, "disclaimer": self.disclaimer}
+
+
+def _label_lines(
+    lines: list[str],
+    quote_from: int | None,
+    *,
+    from_address: str | None,
+    boilerplate: BoilerplateMatcher | None,
+    use_ml: bool,
+    cache_dir: Path | None,
+) -> list[str]:
+    labels = [BODY] * len(lines)
+    end = len(lines) if quote_from is None else quote_from
+    span = find_quote(lines[:end])
+    if span is not None:
+        for i in range(span.start, span.end):
+            labels[i] = QUOTE
+        tail_after = span.end < end and any(lines[i].strip() for i in range(span.end, end))
+        if not tail_after:
+            end = span.start
+    for i in range(end, len(lines)):
+        labels[i] = QUOTE
+    domain = _domain(from_address)
+    # The reply proper is the text above the quote; in a bottom-posted reply
+    # (quote first, answer below) it is the text after the quoted block.
+    lo, hi = 0, end
+    if span is not None:
+        hi = span.start
+        if not any(lines[i].strip() for i in range(0, hi)) and span.end < end:
+            lo, hi = span.end, end
+    region = lines[lo:hi]
+    top = find_banner(region, len(region), domain=domain, learned=boilerplate)
+    for i in range(top):
+        labels[lo + i] = DISCLAIMER
+    cut = find_disclaimer(region, top, len(region), domain=domain, learned=boilerplate)
+    reply_end = len(region)
+    if cut is not None:
+        for i in range(cut, reply_end):
+            labels[lo + i] = DISCLAIMER
+        reply_end = cut
+    sig = find_signature(region[:reply_end], sender=from_address, use_ml=use_ml, cache_dir=cache_dir)
+    if sig is not None and sig >= top and any(region[i].strip() for i in range(top, sig)):
+        for i in range(sig, reply_end):
+            labels[lo + i] = SIGNATURE
+    return labels
+
+
+def _group(lines: list[str], labels: list[str]) -> tuple[tuple[str, str], ...]:
+    parts: list[tuple[str, str]] = []
+    for line, label in zip(lines, labels):
+        if parts and parts[-1][0] == label:
+            parts[-1] = (label, parts[-1][1] + "\n" + line)
+        else:
+            parts.append((label, line))
+    return tuple(parts)
+
+
+def clean_text(
+    text: str,
+    *,
+    html: str | None = None,
+    from_address: str | None = None,
+    boilerplate: BoilerplateMatcher | None = None,
+    use_ml: bool = True,
+    cache_dir: Path | None = None,
+) -> Cleaned:
+    """Clean one message body.
+
+    `text` is the text/plain body; when `html` is given (and renders to some text)
+    the HTML is used instead, because its markup marks quotes reliably, and
+    `original` is its rendering. `from_address` helps the signature classifier
+    and scopes learned boilerplate to the sender's domain. `boilerplate` is a
+    BoilerplateLearner (or anything with `is_boilerplate(block, domain)`).
+    Pure: nothing is learned or written here, except the signature model cache.
+    """
+    quote_from: int | None = None
+    source = text or ""
+    if html and html.strip():
+        rendered, marked = html_to_marked_text(html)
+        if rendered.replace(QUOTE_MARK, "").strip():
+            source = rendered
+            if marked:
+                before, _, _ = rendered.partition(QUOTE_MARK)
+                quote_from = before.count("\n")
+                source = rendered.replace(QUOTE_MARK, "")
+    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    lines = source.split("\n")
+    head, rest = lines[:_MAX_LINES], lines[_MAX_LINES:]
+    labels = _label_lines(
+        head,
+        None if quote_from is None else min(quote_from, len(head)),
+        from_address=from_address,
+        boilerplate=boilerplate,
+        use_ml=use_ml,
+        cache_dir=cache_dir,
+    )
+    # Past _MAX_LINES the text is kept as body: cleaning it would cost more than it
+    # gives, and a body that long is rarely a reply-all.
+    labels += [BODY if not labels or labels[-1] != QUOTE else QUOTE] * len(rest)
+    parts = _group(lines, labels)
+
+    def join(label: str) -> str:
+        return "\n".join(t for lab, t in parts if lab == label).strip()
+
+    return Cleaned(
+        body=join(BODY),
+        quote=join(QUOTE),
+        signature=join(SIGNATURE),
+        disclaimer=join(DISCLAIMER),
+        original=source,
+        parts=parts,
+    )

@@ -1,0 +1,231 @@
+"""Find disclaimers, banners and list footers: built-in patterns plus boilerplate learned per archive."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from replyall.cleaning import patterns as P
+
+__all__ = [
+    "BoilerplateLearner",
+    "BoilerplateStore",
+    "MemoryBoilerplateStore",
+    "fingerprint",
+    "find_disclaimer",
+    "find_banner",
+    "paragraphs",
+]
+
+# Phrases of confidentiality notices, virus-scan notices, environment pleas and
+# mailing-list footers. One strong phrase is rarely enough on its own, so a
+# paragraph needs two, or one plus a label or separator (see _is_disclaimer).
+_PHRASES = re.compile(
+    r"intended (?:solely )?(?:only )?(?:for the )?(?:use of the )?(?:recipient|addressee)|"
+    r"received (?:this|the) (?:e-?mail|message|communication|transmission)[^.]{0,40} in error|"
+    r"(?:is|are|may be|may contain|contains?) (?:strictly )?(?:confidential|privileged)|"
+    r"legally privileged|confidential(?:ity)? (?:notice|information|and)|"
+    r"notify the sender|delete (?:it|this (?:e-?mail|message)|the (?:e-?mail|message)|all copies)|"
+    r"(?:any )?(?:unauthori[sz]ed )?(?:use|disclosure|copying|distribution|dissemination)[^.]{0,40}(?:prohibited|not permitted)|"
+    r"views (?:or opinions )?expressed|do(?:es)? not necessarily (?:represent|reflect)|"
+    r"scanned (?:for|by)[^.]{0,30}(?:virus|malware)|virus[- ](?:free|checked|scanned|protection)|"
+    r"free (?:of|from) (?:viruses|virus)|"
+    r"consider the environment|before printing|think before you print|save paper|"
+    r"mailing list|listinfo|unsubscribe|you received this (?:message|email) because|"
+    r"google groups|subscribed to the|list archives?|"
+    r"registered (?:office|in england|company)|company (?:number|registration)|"
+    r"data protection|privacy (?:notice|policy)|gdpr|"
+    r"vertraulich|nicht der richtige adressat|bitte benachrichtigen|"
+    r"confidentiel|destinataire|merci de (?:le )?détruire|"
+    r"vertrouwelijk|geadresseerde|"
+    r"riservat[oa]|destinatario|confidencial",
+    re.I,
+)
+_LABEL = re.compile(
+    r"^[\s*_\[]*(?:disclaimer|confidentiality|confidential|notice|important|legal|privacy|"
+    r"haftungsausschluss|avertissement|aviso|avviso|caution|warning)\b",
+    re.I,
+)
+# Banners that mail gateways put above the message.
+_BANNER = re.compile(
+    r"^[\s*\[]*(?:caution|warning|attention|external(?: email| sender| message)?|notice)\b[^\n]{0,20}[:\]\-!]"
+    r"|originated from outside|from an external (?:sender|source)|outside (?:of )?(?:the|your|our) organi[sz]ation"
+    r"|do not click links or open attachments|this (?:message|email) came from outside",
+    re.I,
+)
+_SELF_CONTAINED = re.compile(
+    r"consider the environment|before printing|think before you print|listinfo|"
+    r"you received this (?:message|email) because|to unsubscribe|unsubscribe from this group",
+    re.I,
+)
+_WS = re.compile(r"\s+")
+
+
+def paragraphs(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
+    """(first, last+1) line ranges of the blank-line separated blocks in lines[start:end]."""
+    out: list[tuple[int, int]] = []
+    i = start
+    while i < end:
+        if not lines[i].strip():
+            i += 1
+            continue
+        j = i
+        while j < end and lines[j].strip():
+            j += 1
+        out.append((i, j))
+        i = j
+    return out
+
+
+def fingerprint(block: Iterable[str]) -> str:
+    """A stable key for a block: whitespace and case folded, so rewrapping does not matter."""
+    text = _WS.sub(" ", " ".join(block)).strip().casefold()
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _is_disclaimer(block: list[str], after_separator: bool) -> bool:
+    text = " ".join(s.strip() for s in block)
+    hits = {m.group(0).lower() for m in _PHRASES.finditer(text)}
+    if len(hits) >= 2:
+        return True
+    if hits and (after_separator or _LABEL.match(block[0]) or _SELF_CONTAINED.search(text)):
+        return True
+    return False
+
+
+class BoilerplateMatcher(Protocol):
+    def is_boilerplate(self, block: list[str], domain: str | None) -> bool: ...
+
+
+def find_disclaimer(
+    lines: list[str],
+    start: int,
+    end: int,
+    *,
+    domain: str | None = None,
+    learned: BoilerplateMatcher | None = None,
+) -> int | None:
+    """Index where the trailing disclaimer/footer of lines[start:end] begins, or None.
+
+    Walks paragraphs upwards from the bottom while each is a disclaimer (built-in
+    phrases) or learned boilerplate; a separator line above the first one joins it.
+    """
+    paras = paragraphs(lines, start, end)
+    cut: int | None = None
+    for k in range(len(paras) - 1, 0, -1):  # never the first paragraph: that is the reply
+        a, b = paras[k]
+        block = lines[a:b]
+        sep = P.RE_SEPARATOR.match(block[0]) is not None
+        content = block[1:] if sep and len(block) > 1 else block
+        prev_sep = k > 0 and P.RE_SEPARATOR.match(lines[paras[k - 1][1] - 1]) is not None
+        if _is_disclaimer(content, sep or prev_sep) or (learned and learned.is_boilerplate(block, domain)):
+            cut = a
+            if prev_sep and not sep:
+                pa, pb = paras[k - 1]
+                cut = pb - 1 if pb - 1 > pa else pa
+            continue
+        if sep and len(block) == 1 and cut is not None:
+            cut = a  # the separator line above a footer
+            continue
+        break
+    return cut
+
+
+def find_banner(lines: list[str], end: int, *, domain: str | None = None,
+                learned: BoilerplateMatcher | None = None) -> int:
+    """Number of leading lines that are a gateway banner ("CAUTION: external email")."""
+    paras = paragraphs(lines, 0, end)
+    if len(paras) < 2:
+        return 0
+    a, b = paras[0]
+    block = lines[a:b]
+    text = " ".join(s.strip() for s in block)
+    if len(text) < 400 and (_BANNER.search(text) or (learned and learned.is_boilerplate(block, domain))):
+        return b
+    return 0
+
+
+class BoilerplateStore(Protocol):
+    """Where sightings of candidate blocks are kept (a DB table in production)."""
+
+    def record(self, scope: str, fingerprint: str, sender: str, sample: str) -> None:
+        """Note that `sender` sent a block with this fingerprint in this scope (idempotent)."""
+
+    def sender_count(self, scope: str, fingerprint: str) -> int:
+        """How many distinct senders sent this block in this scope."""
+
+
+@dataclass
+class MemoryBoilerplateStore:
+    """In-memory BoilerplateStore, for tests and one-shot CLI runs."""
+
+    seen: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    samples: dict[str, str] = field(default_factory=dict)
+
+    def record(self, scope: str, fingerprint: str, sender: str, sample: str) -> None:
+        self.seen.setdefault((scope, fingerprint), set()).add(sender)
+        self.samples.setdefault(fingerprint, sample)
+
+    def sender_count(self, scope: str, fingerprint: str) -> int:
+        return len(self.seen.get((scope, fingerprint), ()))
+
+
+ARCHIVE_SCOPE = "*"
+
+
+def _domain(address: str | None) -> str | None:
+    if not address or "@" not in address:
+        return None
+    return address.rsplit("@", 1)[1].strip().strip(">").lower() or None
+
+
+@dataclass
+class BoilerplateLearner:
+    """Learns blocks that several senders repeat at the top or bottom of their mail.
+
+    A block seen from `domain_senders` distinct senders of one domain, or from
+    `archive_senders` distinct senders anywhere in the archive, is boilerplate.
+    One person's repeated block is their signature, not boilerplate.
+    """
+
+    store: BoilerplateStore
+    domain_senders: int = 2
+    archive_senders: int = 3
+    tail_paragraphs: int = 3
+    min_chars: int = 20
+
+    def candidates(self, lines: list[str], end: int | None = None) -> list[list[str]]:
+        """Blocks worth remembering: the first paragraph and the last few before `end`."""
+        end = len(lines) if end is None else end
+        paras = paragraphs(lines, 0, end)
+        picked = paras[:1] + paras[1:][-self.tail_paragraphs:]
+        out = []
+        for a, b in picked:
+            block = lines[a:b]
+            if len(" ".join(block).strip()) >= self.min_chars:
+                out.append(block)
+        return out
+
+    def observe(self, text: str, from_address: str | None) -> None:
+        """Record the candidate blocks of one message's reply part (quote already cut)."""
+        if not from_address:
+            return
+        sender = from_address.strip().lower()
+        domain = _domain(sender)
+        for block in self.candidates(text.splitlines()):
+            fp = fingerprint(block)
+            sample = "\n".join(block)
+            self.store.record(ARCHIVE_SCOPE, fp, sender, sample)
+            if domain:
+                self.store.record("domain:" + domain, fp, sender, sample)
+
+    def is_boilerplate(self, block: list[str], domain: str | None) -> bool:
+        if len(" ".join(block).strip()) < self.min_chars:
+            return False
+        fp = fingerprint(block)
+        if domain and self.store.sender_count("domain:" + domain, fp) >= self.domain_senders:
+            return True
+        return self.store.sender_count(ARCHIVE_SCOPE, fp) >= self.archive_senders

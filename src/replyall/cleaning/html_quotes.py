@@ -1,0 +1,125 @@
+"""Find the quoted history in an HTML body by its markup (talon's cuts plus client markers)."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from lxml import etree
+
+from replyall.mail.html import parse_html, render_element
+
+__all__ = ["QUOTE_MARK", "html_to_marked_text"]
+
+#: Inserted where the quotation starts; private-use characters never occur in mail text.
+QUOTE_MARK = "\ue000replyall-quote\ue000"
+_ATTR = "data-replyall-i"
+
+# Client markers that open the quoted part. XPath 1.0, checked in document order.
+_MARKERS = (
+    # Outlook on the web / new Outlook: the reply header and the "appendonsend" anchor
+    "//*[@id='divRplyFwdMsg']",
+    "//*[@id='appendonsend']",
+    # Gmail
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_quote ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_quote_container ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_attr ')]",
+    # Apple Mail, Thunderbird, many others
+    "//blockquote[@type='cite']",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' moz-cite-prefix ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' moz-forward-container ')]",
+    # Yahoo, Zimbra, AOL, Outlook web (older)
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' yahoo_quoted ')]",
+    "//*[@id='yahoo_quoted' or starts-with(@id, 'yiv') and contains(@id, 'yahoo_quoted')]",
+    "//*[@id='OLK_SRC_BODY_SECTION']",
+    "//*[@id='divRplyFwdMsg' or @name='messageReplySection']",
+    "//*[contains(@class, 'zmail_extra') or contains(@class, 'zm_quoted')]",
+    "//*[@id='Zm-_Id_-Sgn']/following-sibling::*[1][self::blockquote]",
+    "//*[contains(@class, 'AOLReplyDivider') or contains(@class, 'aolReplyedMessage')]",
+)
+# Outlook desktop draws the header block inside a div with a top border,
+# e.g. style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm".
+_OUTLOOK_BORDER = re.compile(r"border-top\s*:\s*solid\s+#(?:E1E1E1|B5C4DF)", re.I)
+_FROM_START = re.compile(r"^\s*(?:From|Von|De|Van|Från|Fra|Da|Od|От|Lähettäjä)\s*:", re.I)
+
+
+def _outlook_border(root: etree._Element) -> list[etree._Element]:
+    found = []
+    for div in root.iter("div"):
+        style = div.get("style") or ""
+        if _OUTLOOK_BORDER.search(style):
+            text = "".join(div.itertext()).strip()
+            if _FROM_START.match(text):
+                found.append(div)
+    return found
+
+
+def _talon_cut_start(root: etree._Element, order: dict[int, etree._Element]) -> etree._Element | None:
+    """The first element talon's HTML cutters would delete, mapped back to `root`."""
+    from talon import html_quotations as hq
+
+    tree = copy.deepcopy(root)
+    for cut in (hq.cut_gmail_quote, hq.cut_zimbra_quote, hq.cut_blockquote,
+                hq.cut_microsoft_quote, hq.cut_by_id, hq.cut_from_block):
+        try:
+            if cut(tree):
+                break
+        except Exception:  # talon's cutters are heuristics over odd markup; never fatal
+            return None
+    else:
+        return None
+    kept = {int(el.get(_ATTR)) for el in tree.iter() if isinstance(el.tag, str) and el.get(_ATTR)}
+    for i in sorted(order):
+        if i not in kept:
+            return order[i]
+    return None
+
+
+def _doc_index(root: etree._Element) -> dict[int, etree._Element]:
+    order: dict[int, etree._Element] = {}
+    for i, el in enumerate(x for x in root.iter() if isinstance(x.tag, str)):
+        el.set(_ATTR, str(i))
+        order[i] = el
+    return order
+
+
+def html_to_marked_text(html: str) -> tuple[str, bool]:
+    """Text of `html` with QUOTE_MARK where markup says the quotation begins.
+
+    Returns (text, marked). The earliest marker in document order wins: our client
+    markers, Outlook's bordered header div, and whatever talon's HTML cutters
+    (gmail_quote, blockquote, Microsoft, by id, From block) would remove.
+    """
+    root = parse_html(html)
+    if root is None:
+        return "", False
+    order = _doc_index(root)
+    candidates: list[etree._Element] = []
+    for xp in _MARKERS:
+        try:
+            hits = root.xpath(xp)
+        except etree.XPathError:
+            continue
+        candidates.extend(h for h in hits if isinstance(h, etree._Element))
+    candidates.extend(_outlook_border(root))
+    talon_el = _talon_cut_start(root, order)
+    if talon_el is not None:
+        candidates.append(talon_el)
+    for el in order.values():
+        del el.attrib[_ATTR]
+    if not candidates:
+        return render_element(root), False
+    index = {id(el): i for i, el in order.items()}
+    first = min(candidates, key=lambda el: index.get(id(el), 1 << 30))
+    if first is root or first.getparent() is None:
+        return render_element(root), False
+    _insert_mark(first)
+    text = render_element(root)
+    return text, QUOTE_MARK in text
+
+
+def _insert_mark(el: etree._Element) -> None:
+    # A <div> carrying only the mark makes it a line of its own in the text.
+    mark = etree.Element("div")
+    mark.text = QUOTE_MARK
+    el.addprevious(mark)

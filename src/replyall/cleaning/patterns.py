@@ -1,0 +1,143 @@
+"""Multilingual word lists and regular expressions shared by the cleaning rules."""
+
+from __future__ import annotations
+
+import re
+
+
+def _alt(words: tuple[str, ...]) -> str:
+    # Longest first so "Gesendet von" wins over "Gesendet".
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+# Outlook header block keys, as Outlook desktop, OWA and mobile clients write them
+# in the user's language. The "from" keys open a block; the others confirm it.
+FROM_KEYS = (
+    "From", "Von", "De", "Van", "Från", "Fra", "Da", "Od", "Від", "От", "Lähettäjä",
+    "Kimden", "Feladó", "Afzender", "Remitente", "Mittente", "Frá", "Saatja", "Nuo",
+    "Od:", "发件人", "寄件者", "差出人", "보낸 사람", "Expéditeur", "Absender",
+)
+OTHER_KEYS = (
+    # English
+    "Sent", "Date", "To", "Cc", "Bcc", "Subject", "Reply-To", "Importance",
+    # German
+    "Gesendet", "Datum", "An", "Betreff", "Kopie", "Antwort an",
+    # French
+    "Envoyé", "Date d'envoi", "À", "A", "Objet", "Cc", "Répondre à",
+    # Dutch
+    "Verzonden", "Aan", "Onderwerp", "Datum",
+    # Swedish, Danish, Norwegian
+    "Skickat", "Till", "Ämne", "Sendt", "Til", "Emne", "Dato", "Kopi", "Sendte",
+    # Italian
+    "Inviato", "Data", "Oggetto", "Inviato il",
+    # Spanish, Portuguese
+    "Enviado", "Enviado el", "Fecha", "Para", "Asunto", "Assunto", "Enviada em", "Enviado em",
+    # Polish, Czech, Finnish, Turkish, Hungarian, Russian, Ukrainian
+    "Wysłano", "Temat", "Do", "Odesláno", "Komu", "Předmět", "Lähetetty", "Vastaanottaja",
+    "Aihe", "Tarih", "Kime", "Konu", "Elküldve", "Címzett", "Tárgy", "Отправлено", "Кому",
+    "Тема", "Дата", "Надіслано",
+    # Chinese, Japanese, Korean
+    "发送时间", "收件人", "主题", "日期", "傳送時間", "收件者", "主旨", "送信日時", "宛先", "件名",
+    "보낸 날짜", "받는 사람", "제목",
+)
+# One header line: optional bold markers (*From:*), the key, a colon (ASCII or
+# full width), then the value. Some clients put the value on the next line.
+RE_HEADER_LINE = re.compile(
+    r"^[ \t>]*[*_]{0,2}(?P<key>" + _alt(FROM_KEYS + OTHER_KEYS) + r")[*_]{0,2}[ \t]*[:：][*_]{0,2}(?:[ \t]|$)",
+    re.I,
+)
+FROM_KEY_SET = frozenset(k.lower().rstrip(":") for k in FROM_KEYS)
+
+# "-----Original Message-----" and its translations; also forwarded-message banners.
+ORIGINAL_WORDS = (
+    "Original Message", "Original message", "Reply Message", "Ursprüngliche Nachricht",
+    "Originalnachricht", "Antwort Nachricht", "Message d'origine", "Message original",
+    "Oorspronkelijk bericht", "Origineel bericht", "Originalmeddelande", "Ursprungligt meddelande",
+    "Oprindelig meddelelse", "Opprinnelig melding", "Messaggio originale", "Mensaje original",
+    "Mensagem original", "Alkuperäinen viesti", "Wiadomość oryginalna", "Oryginalna wiadomość",
+    "Původní zpráva", "Исходное сообщение", "Оригинальное сообщение", "Eredeti üzenet",
+    "Orijinal Mesaj", "Αρχικό μήνυμα",
+)
+FORWARD_WORDS = (
+    "Forwarded message", "Forwarded Message", "Weitergeleitete Nachricht", "Message transféré",
+    "Doorgestuurd bericht", "Vidarebefordrat meddelande", "Videresendt meddelelse",
+    "Videresendt melding", "Messaggio inoltrato", "Mensaje reenviado", "Mensagem encaminhada",
+    "Välitetty viesti", "Wiadomość przekazana", "Пересылаемое сообщение", "Přeposlaná zpráva",
+)
+RE_ORIGINAL_BANNER = re.compile(
+    r"^[ \t>]*[-_=*]{2,}[ \t]*(?:" + _alt(ORIGINAL_WORDS) + r")[ \t]*[-_=*]{2,}[ \t]*$", re.I
+)
+RE_FORWARD_BANNER = re.compile(
+    r"^[ \t>]*(?:[-_=*]{2,}[ \t]*(?:" + _alt(FORWARD_WORDS) + r")[ \t]*[-_=*]{2,}"
+    r"|(?:Begin forwarded message|Anfang der weitergeleiteten Nachricht|Début du message réexpédié"
+    r"|Début du message transféré|Inicio del mensaje reenviado|Início da mensagem encaminhada"
+    r"|Begin doorgestuurd bericht|Vidarebefordrat brev|Videresendt brev)[ \t]*:)[ \t]*$",
+    re.I,
+)
+
+# Verbs of "On <date>, <person> wrote:" in the languages our senders use.
+WROTE_WORDS = (
+    "wrote", "writes", "has written", "a écrit", "écrivait", "schrieb", "hat geschrieben",
+    "schreef", "heeft geschreven", "verzond", "geschreven", "escribió", "ha escrito", "escreveu",
+    "ha scritto", "scrisse", "skrev", "har skrivit", "kirjoitti", "napisał", "napisała",
+    "napisał(a)", "napsal", "napsala", "написал", "написала", "написал(а)", "написав", "yazdı",
+    "írta", "έγραψε", "đã viết", "sent", "送信", "寫道", "写道", "작성",
+)
+RE_WROTE_END = re.compile(r"(?:^|[\s,)>])(?:" + _alt(WROTE_WORDS) + r")(?:[ \t][^:\n]{0,80})?[ \t]*[:：][ \t]*$", re.I)
+# The openers that begin such a line ("On", "Le", "Am", ...), so a wrapped
+# header can be recognised from its first line.
+ON_WORDS = (
+    "On", "Le", "Am", "Op", "El", "Em", "Il", "Den", "På", "W dniu", "Dne", "В", "Vào", "Dana",
+    "Il giorno", "Am Montag", "Em seg", "Op ma", "Le lun", "Le mar", "Le mer", "Le jeu", "Le ven",
+)
+RE_ON_START = re.compile(r"^[ \t>]*(?:" + _alt(ON_WORDS) + r")\b", re.I)
+RE_DIGIT_OR_AT = re.compile(r"\d|@")
+
+# A separator line Outlook and others draw above the header block.
+RE_SEPARATOR = re.compile(r"^[ \t]*(?:[_]{5,}|[-]{5,}|[=]{5,}|[*]{5,})[ \t]*$")
+
+# Clients that announce the device or app at the bottom of a message.
+SENT_FROM = (
+    "Sent from my", "Sent from", "Sent via", "Sent using", "Get Outlook for", "Envoyé de mon",
+    "Envoyé depuis", "Envoyé à partir de", "Von meinem", "Gesendet von", "Gesendet mit",
+    "Enviado desde mi", "Enviado desde", "Enviado do meu", "Enviado de meu", "Enviado do",
+    "Inviato da", "Inviato dal mio", "Verzonden vanaf", "Verstuurd vanaf", "Verzonden met",
+    "Skickat från", "Sendt fra", "Wysłane z", "Lähetetty", "Отправлено с", "Надіслано з",
+    "Odesláno z", "Saadetud",
+)
+RE_SENT_FROM = re.compile(r"^[ \t]*(?:" + _alt(SENT_FROM) + r")\b[^.!?]{0,60}[.!]?[ \t]*$", re.I)
+# Lines such as "Von meinem iPhone gesendet" put the verb last.
+RE_SENT_FROM_TAIL = re.compile(r"^[ \t]*(?:Von meinem|Vanaf mijn|Från min)\b.{0,40}\b(?:gesendet|verzonden|skickat)[ \t]*$", re.I)
+
+VALEDICTIONS = (
+    "Thanks", "Thank you", "Thanks again", "Many thanks", "Thanks and regards", "Thanks & regards",
+    "Regards", "Best regards", "Kind regards", "Warm regards", "Best", "Best wishes", "All the best",
+    "Cheers", "Sincerely", "Yours sincerely", "Yours truly", "Yours", "Respectfully", "BR", "KR",
+    "Rgds", "Thx", "Ta", "Take care", "Talk soon", "With thanks", "Warmly", "Greetings",
+    "Mit freundlichen Grüßen", "Mit freundlichen Grüssen", "Freundliche Grüße", "Viele Grüße",
+    "Beste Grüße", "Liebe Grüße", "Gruß", "Grüße", "LG", "VG", "MfG", "Danke",
+    "Cordialement", "Bien cordialement", "Bien à vous", "Salutations", "Merci", "Bonne journée",
+    "Met vriendelijke groet", "Met vriendelijke groeten", "Vriendelijke groet", "Groeten", "Groet",
+    "Med vänlig hälsning", "Vänliga hälsningar", "Hälsningar", "Mvh", "Med venlig hilsen",
+    "Venlig hilsen", "Hilsen", "Med vennlig hilsen", "Cordiali saluti", "Saluti", "Distinti saluti",
+    "Grazie", "Saludos", "Un saludo", "Saludos cordiales", "Atentamente", "Gracias",
+    "Atenciosamente", "Abraços", "Cumprimentos", "Obrigado", "Obrigada", "Pozdrawiam",
+    "Z poważaniem", "Ystävällisin terveisin", "Terveisin", "С уважением", "Спасибо",
+    "S pozdravem", "Üdvözlettel", "Saygılarımla",
+)
+RE_VALEDICTION = re.compile(r"^[ \t]*(?:" + _alt(VALEDICTIONS) + r")[ \t]*[,.!:;-]*[ \t]*$", re.I)
+# A valediction and the name on one line: "Thanks, Bob" / "Cheers -- Ann".
+RE_VALEDICTION_NAME = re.compile(
+    r"^[ \t]*(?:" + _alt(VALEDICTIONS) + r")[ \t]*[,!-]+[ \t]*\S[^,.!?]{0,30}[ \t]*$", re.I
+)
+RE_SIG_DASHES = re.compile(r"^(?:-- ?|--|__ ?|—)[ \t]*$")
+RE_PHONE = re.compile(r"(?:\+?\d[\d ().\-/]{6,}\d)")
+RE_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|net|gov|edu|int|eu|uk|de|fr|nl|io)\b", re.I)
+RE_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
+RE_ROLE = re.compile(
+    r"\b(?:director|manager|officer|head|chief|engineer|developer|president|secretary|adviser|"
+    r"advisor|coordinator|administrator|assistant|analyst|consultant|lead|founder|ceo|cto|cfo|"
+    r"department|division|ministry|council|office|team|university|institute|agency|services|"
+    r"tel|phone|mobile|mob|fax|cell|direct|ext)\b",
+    re.I,
+)

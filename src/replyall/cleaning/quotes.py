@@ -1,0 +1,165 @@
+"""Find where the quoted history starts: talon's line marker plus our header rules."""
+
+from __future__ import annotations
+
+import regex
+from talon import quotations as talon_q
+
+from replyall.cleaning import patterns as P
+
+__all__ = ["QuoteSpan", "find_quote", "is_splitter_at"]
+
+# Headers are wrapped over a few lines at most (Gmail wraps "On ... wrote:" at 78 columns).
+_MAX_WRAP = 3
+_HEADER_WINDOW = 8
+# talon's "From:/Date:" splitter fires on a single "Date: friday" line in a body;
+# our header-block rule replaces it with one that needs a real block.
+_TALON_SPLITTERS = [p for p in talon_q.SPLITTER_PATTERNS if p is not talon_q.RE_FROM_COLON_OR_DATE_COLON]
+_MAX_LINES = 1000
+_FWD_MARK = regex.compile(r"[te]*f")
+
+
+class QuoteSpan(tuple):
+    """(start, end) line indices of the quotation; lines outside it are the reply."""
+
+    __slots__ = ()
+
+    def __new__(cls, start: int, end: int) -> "QuoteSpan":
+        return super().__new__(cls, (start, end))
+
+    @property
+    def start(self) -> int:
+        return self[0]
+
+    @property
+    def end(self) -> int:
+        return self[1]
+
+
+def _header_block(lines: list[str], i: int) -> int:
+    """Number of lines of an Outlook-style header block starting at line i, or 0.
+
+    A block is two or more "Key: value" lines (From/Sent/To/Subject or their
+    translations) with a "from" key among them, allowing wrapped values and
+    single blank lines in between, as Outlook's HTML-to-text conversion leaves them.
+    """
+    first = P.RE_HEADER_LINE.match(lines[i])
+    if not first:
+        return 0
+    keys: list[str] = [first.group("key").lower()]
+    last = i
+    j = i + 1
+    while j < len(lines) and j < i + _HEADER_WINDOW:
+        line = lines[j]
+        m = P.RE_HEADER_LINE.match(line)
+        if m:
+            keys.append(m.group("key").lower())
+            last = j
+        elif not line.strip():
+            if j + 1 < len(lines) and P.RE_HEADER_LINE.match(lines[j + 1]):
+                j += 1
+                continue
+            break
+        elif j - last > 1:
+            break  # at most one continuation line per header
+        j += 1
+    distinct = set(keys)
+    if len(distinct) < 2 or not (distinct & P.FROM_KEY_SET):
+        return 0
+    # "To:" and "Cc:" alone are too common in prose; a date/sent/subject key must be there too.
+    if distinct <= P.FROM_KEY_SET | {"to", "cc", "an", "à", "a", "aan", "till", "til", "para", "do"}:
+        return 0
+    return last - i + 1
+
+
+def _wrote_header(lines: list[str], i: int) -> int:
+    """Number of lines of an "On <date>, <person> wrote:" header starting at line i, or 0."""
+    first = lines[i]
+    if not first.strip() or len(first) > 300:
+        return 0
+    for span in range(1, _MAX_WRAP + 1):
+        if i + span > len(lines):
+            break
+        window = lines[i : i + span]
+        if span > 1 and not window[-1].strip():
+            break
+        joined = " ".join(w.strip() for w in window)
+        if len(joined) > 400:
+            break
+        if P.RE_WROTE_END.search(joined) and P.RE_DIGIT_OR_AT.search(joined):
+            # A wrapped header must begin like one; a one-liner ending in "wrote:" suffices.
+            if span == 1 or P.RE_ON_START.match(first) or P.RE_DIGIT_OR_AT.search(first):
+                return span
+    return 0
+
+
+def is_splitter_at(lines: list[str], i: int) -> int:
+    """Number of lines of a quote header starting at line i (0 when there is none)."""
+    line = lines[i]
+    if P.RE_ORIGINAL_BANNER.match(line) or P.RE_FORWARD_BANNER.match(line):
+        return 1
+    n = _header_block(lines, i) or _wrote_header(lines, i)
+    if n:
+        return n
+    window = "\n".join(lines[i : i + 6])
+    for pattern in _TALON_SPLITTERS:
+        m = regex.match(pattern, window)
+        if m:
+            return max(1, len(m.group().splitlines()))
+    return 0
+
+
+def _mark(lines: list[str]) -> str:
+    """talon's markers (e empty, m quoted, s splitter, f forward, t text) with our splitters."""
+    markers = ["e"] * len(lines)
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        if talon_q.QUOT_PATTERN.match(line):
+            markers[i] = "m"
+            i += 1
+            continue
+        n = is_splitter_at(lines, i)
+        if n:
+            kind = "f" if P.RE_FORWARD_BANNER.match(line) or talon_q.RE_FWD.match(line) else "s"
+            for j in range(i, min(i + n, len(lines))):
+                markers[j] = kind
+            i += n
+            continue
+        markers[i] = "t"
+        i += 1
+    return "".join(markers)
+
+
+def find_quote(lines: list[str]) -> QuoteSpan | None:
+    """The quoted span of a plain-text body, or None when the whole text is the reply.
+
+    talon's `process_marked_lines` decides on the markers: a splitter followed by
+    text cuts everything below; a block of ">" lines cuts out just that block;
+    inline (interleaved) replies are left whole, as talon does.
+    """
+    lines = lines[:_MAX_LINES]
+    markers = _mark(lines)
+    if "f" in markers:
+        # A forward banner below the author's own text is a quotation;
+        # a message that is nothing but a forward keeps its content.
+        head = markers[: markers.index("f")]
+        if "t" in head:
+            markers = markers.replace("f", "s")
+        else:
+            return None
+    flags = [False, -1, -1]
+    talon_q.process_marked_lines(lines, markers, flags)
+    if not flags[0]:
+        return None
+    start, end = flags[1], flags[2]
+    # Pull the separator line ("_____", "-----") drawn above a header into the quote.
+    k = start - 1
+    while k >= 0 and not lines[k].strip():
+        k -= 1
+    if k >= 0 and P.RE_SEPARATOR.match(lines[k]) and markers[start] == "s":
+        start = k
+    return QuoteSpan(start, end)

@@ -1,0 +1,127 @@
+"""Find the signature at the end of a reply: delimiters, device lines, sign-offs, talon's classifier."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from replyall.cleaning import patterns as P
+from replyall.cleaning import sigmodel
+
+__all__ = ["find_signature"]
+
+# A signature block is short; past this many non-empty lines it is prose.
+_MAX_SIG_LINES = 12
+_MAX_SIG_LINE = 80
+_MAX_NAME_WORDS = 5
+
+
+def _nonblank(lines: list[str], start: int, end: int) -> list[int]:
+    return [i for i in range(start, end) if lines[i].strip()]
+
+
+def _looks_like_name(line: str) -> bool:
+    """A short line of one to five words with no sentence punctuation, as names are."""
+    s = line.strip().lstrip("-–— ").strip()
+    if not s or len(s) > 40 or s.endswith((".", "?", ":", ";")):
+        return False
+    words = s.split()
+    return 1 <= len(words) <= _MAX_NAME_WORDS and any(c.isalpha() for c in s)
+
+
+def _sig_line(line: str) -> bool:
+    """A line that could sit in a signature block: name, role, phone, web, address."""
+    s = line.strip()
+    if len(s) > _MAX_SIG_LINE:
+        return False
+    if P.RE_PHONE.search(s) or P.RE_URL.search(s) or P.RE_EMAIL.search(s) or P.RE_ROLE.search(s):
+        return True
+    if s.endswith((".", "?", "!")) and len(s.split()) > 6:
+        return False  # a sentence
+    return len(s.split()) <= 8
+
+
+def _dash_delimiter(lines: list[str], end: int) -> int | None:
+    # RFC 3676 4.3: "-- " on its own line starts the signature. Many clients drop
+    # the trailing space, so "--" counts too; the block below must be short.
+    for i in range(end - 1, -1, -1):
+        if P.RE_SIG_DASHES.match(lines[i]):
+            below = _nonblank(lines, i + 1, end)
+            above = _nonblank(lines, 0, i)
+            if above and len(below) <= _MAX_SIG_LINES + 4:
+                return i
+            return None
+    return None
+
+
+def _sent_from(lines: list[str], end: int) -> int | None:
+    # "Sent from my iPhone" sits at the very bottom (maybe above a name or a dash
+    # line): only the last two non-empty lines qualify, so prose that mentions
+    # "sent from" higher up stays.
+    idx = _nonblank(lines, 0, end)
+    for i in reversed(idx[-2:]):
+        if P.RE_SENT_FROM.match(lines[i]) or P.RE_SENT_FROM_TAIL.match(lines[i]):
+            if len(lines[i].split()) <= 9 and _nonblank(lines, 0, i):
+                return i
+    return None
+
+
+def _valediction(lines: list[str], end: int) -> int | None:
+    # "Thanks,\nAnn Smith\nHead of Unit\n+44 20 ..." -> from "Thanks," down.
+    idx = _nonblank(lines, 0, end)
+    if len(idx) < 2:
+        return None
+    tail = idx[-(_MAX_SIG_LINES + 1):]
+    for pos, i in enumerate(tail):
+        line = lines[i]
+        below = tail[pos + 1:]
+        if P.RE_VALEDICTION.match(line) and below and len(below) <= _MAX_SIG_LINES:
+            if _looks_like_name(lines[below[0]]) and all(_sig_line(lines[j]) for j in below):
+                if _nonblank(lines, 0, i):
+                    return i
+        if P.RE_VALEDICTION_NAME.match(line) and all(_sig_line(lines[j]) for j in below):
+            if len(below) <= _MAX_SIG_LINES and _nonblank(lines, 0, i):
+                return i
+    return None
+
+
+def _ml(lines: list[str], end: int, sender: str, cache_dir: Path | None) -> int | None:
+    body = lines[:end]
+    while body and not body[-1].strip():
+        body = body[:-1]
+    if len(_nonblank(body, 0, len(body))) < 2:
+        return None
+    model = sigmodel.load_model(cache_dir)
+    n = sigmodel.ml_signature_lines(body, sender, model)
+    if not n:
+        return None
+    start = len(body) - n
+    # A name-only tail that the classifier flags ("Bob") is a sign-off, kept with talon's
+    # rule; require a contact line so prose endings are not swallowed.
+    block = [ln for ln in body[start:] if ln.strip()]
+    if not any(P.RE_PHONE.search(b) or P.RE_URL.search(b) or P.RE_EMAIL.search(b) for b in block):
+        return None
+    return start
+
+
+def find_signature(
+    lines: list[str],
+    end: int | None = None,
+    *,
+    sender: str | None = None,
+    use_ml: bool = True,
+    cache_dir: Path | None = None,
+) -> int | None:
+    """Index of the first signature line within lines[:end], or None.
+
+    Rules in order of confidence: "-- " delimiter, a device line ("Sent from my
+    iPhone"), a sign-off followed by a name and contact lines, then talon's
+    classifier (when `use_ml`) for contact blocks without a sign-off.
+    """
+    end = len(lines) if end is None else end
+    for rule in (_dash_delimiter, _sent_from, _valediction):
+        start = rule(lines, end)
+        if start is not None:
+            return start
+    if use_ml:
+        return _ml(lines, end, sender or "", cache_dir)
+    return None
