@@ -1,0 +1,38 @@
+"""What the steps share while one raw message goes through the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from replyall.clock import Clock
+from replyall.config import Settings
+from replyall.db.models import Archive, Message, RawMessage, Thread
+
+if TYPE_CHECKING:
+    from replyall.cleaning import Cleaned
+    from replyall.mail.mime import ParsedMessage
+
+
+@dataclass
+class Context:
+    session: Session
+    settings: Settings
+    clock: Clock
+    raw: RawMessage
+    archive: Archive
+    parsed: ParsedMessage | None = None
+    kind: str = "normal"
+    cleaned: Cleaned | None = None
+    message: Message | None = None
+    thread: Thread | None = None
+    parent: Message | None = None
+    thread_reason: str = "new"
+    #: Free-form facts steps hand to later steps (kept small and documented where set).
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def message_id(self) -> str:
+        return self.raw.message_id
