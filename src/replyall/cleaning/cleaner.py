@@ -7,7 +7,8 @@ from pathlib import Path
 
 from replyall.cleaning.disclaimer import BoilerplateMatcher, _domain, find_banner, find_disclaimer
 from replyall.cleaning.html_quotes import QUOTE_MARK, html_to_marked_text
-from replyall.cleaning.quotes import find_quote
+from replyall.cleaning import patterns as P
+from replyall.cleaning.quotes import find_quote, split_inline_headers
 from replyall.cleaning.signature import find_signature
 
 __all__ = ["BODY", "QUOTE", "SIGNATURE", "DISCLAIMER", "Cleaned", "clean_text"]
@@ -125,6 +126,15 @@ def clean_text(
                 source = rendered.replace(QUOTE_MARK, "")
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     lines = source.split("\n")
+    if quote_from is None:
+        lines = split_inline_headers(lines)
+    else:
+        # The rule drawn above a marked quote (<hr>, "____") belongs to the quote.
+        k = quote_from - 1
+        while k >= 0 and not lines[k].strip():
+            k -= 1
+        if k >= 0 and (P.RE_SEPARATOR.match(lines[k]) or lines[k].strip() == "---"):
+            quote_from = k
     head, rest = lines[:_MAX_LINES], lines[_MAX_LINES:]
     labels = _label_lines(
         head,

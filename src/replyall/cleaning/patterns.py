@@ -47,6 +47,16 @@ RE_HEADER_LINE = re.compile(
     re.I,
 )
 FROM_KEY_SET = frozenset(k.lower().rstrip(":") for k in FROM_KEYS)
+DATE_KEY_SET = frozenset(
+    k.lower() for k in ("Sent", "Date", "Gesendet", "Datum", "Envoyé", "Date d'envoi", "Verzonden",
+                        "Skickat", "Sendt", "Inviato", "Data", "Enviado", "Fecha", "Enviada em",
+                        "Wysłano", "Odesláno", "Lähetetty", "Tarih", "Elküldve", "Отправлено", "Дата")
+)
+# Further header keys inside a flattened one-line block ("From: a Sent: b To: c").
+RE_INLINE_KEY = re.compile(
+    r"\s[*_]{0,2}(?:Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Envoyé|Objet|Verzonden|Aan|Onderwerp|"
+    r"Skickat|Till|Ämne|Inviato|Oggetto|Enviado|Para|Asunto|Assunto)[*_]{0,2}\s?:\s"
+)
 
 # "-----Original Message-----" and its translations; also forwarded-message banners.
 ORIGINAL_WORDS = (

@@ -14,9 +14,18 @@ _MAX_WRAP = 3
 _HEADER_WINDOW = 8
 # talon's "From:/Date:" splitter fires on a single "Date: friday" line in a body;
 # our header-block rule replaces it with one that needs a real block.
-_TALON_SPLITTERS = [p for p in talon_q.SPLITTER_PATTERNS if p is not talon_q.RE_FROM_COLON_OR_DATE_COLON]
+# Its two "<date> ... @" patterns run over six lines and fire on any dated line
+# above an address (an appointment, a log excerpt); _date_header needs the colon.
+_TALON_SPLITTERS = [
+    p for p in talon_q.SPLITTER_PATTERNS
+    if p is not talon_q.RE_FROM_COLON_OR_DATE_COLON and not p.pattern.startswith(("(\\d+/", "\\d{4}-"))
+]
 _MAX_LINES = 1000
-_FWD_MARK = regex.compile(r"[te]*f")
+# "02.04.2012 14:20 Bob <bob@example.com>:" / "2014-10-17 11:28 GMT+03:00 Bob <\nbob@x.org>:"
+_DATE_START = regex.compile(r"^[ \t>]*(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2} \w{3,10}\.? \d{4})\b")
+_ADDR_COLON_END = regex.compile(r"@[^\s]+?>?\)?[ \t]*[:：][ \t]*$")
+# "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:" on one line.
+_INLINE_ON = regex.compile(r"(?<=\S)[ \t]*(?:-{2,}[ \t]*)?(?=On [^\n]{8,200}\bwrote:[ \t]*$)")
 
 
 class QuoteSpan(tuple):
@@ -64,12 +73,44 @@ def _header_block(lines: list[str], i: int) -> int:
             break  # at most one continuation line per header
         j += 1
     distinct = set(keys)
-    if len(distinct) < 2 or not (distinct & P.FROM_KEY_SET):
+    if len(distinct) < 2 or not (distinct & (P.FROM_KEY_SET | P.DATE_KEY_SET)):
         return 0
     # "To:" and "Cc:" alone are too common in prose; a date/sent/subject key must be there too.
     if distinct <= P.FROM_KEY_SET | {"to", "cc", "an", "à", "a", "aan", "till", "til", "para", "do"}:
         return 0
     return last - i + 1
+
+
+def _one_line_header(line: str) -> bool:
+    """Outlook HTML flattened to one line: "From: bob@x.org Sent: Thu ... To: ... Subject: ..."."""
+    first = P.RE_HEADER_LINE.match(line)
+    if not first or first.group("key").lower() not in P.FROM_KEY_SET:
+        return False
+    return len(P.RE_INLINE_KEY.findall(line[first.end():])) >= 1
+
+
+def _date_header(lines: list[str], i: int) -> int:
+    if not _DATE_START.match(lines[i]):
+        return 0
+    for span in range(1, _MAX_WRAP):
+        window = lines[i : i + span]
+        if len(window) < span or (span > 1 and not window[-1].strip()):
+            break
+        if _ADDR_COLON_END.search(" ".join(window)):
+            return span
+    return 0
+
+
+def split_inline_headers(lines: list[str]) -> list[str]:
+    """Put an "On ... wrote:" that follows reply text on the same line on its own line."""
+    out: list[str] = []
+    for line in lines:
+        m = _INLINE_ON.search(line) if "wrote:" in line else None
+        if m and m.start() > 0:
+            out.extend((line[: m.start()], line[m.start():].lstrip()))
+        else:
+            out.append(line)
+    return out
 
 
 def _wrote_header(lines: list[str], i: int) -> int:
@@ -98,7 +139,9 @@ def is_splitter_at(lines: list[str], i: int) -> int:
     line = lines[i]
     if P.RE_ORIGINAL_BANNER.match(line) or P.RE_FORWARD_BANNER.match(line):
         return 1
-    n = _header_block(lines, i) or _wrote_header(lines, i)
+    if _one_line_header(line):
+        return 1
+    n = _header_block(lines, i) or _wrote_header(lines, i) or _date_header(lines, i)
     if n:
         return n
     window = "\n".join(lines[i : i + 6])
@@ -143,14 +186,8 @@ def find_quote(lines: list[str]) -> QuoteSpan | None:
     """
     lines = lines[:_MAX_LINES]
     markers = _mark(lines)
-    if "f" in markers:
-        # A forward banner below the author's own text is a quotation;
-        # a message that is nothing but a forward keeps its content.
-        head = markers[: markers.index("f")]
-        if "t" in head:
-            markers = markers.replace("f", "s")
-        else:
-            return None
+    # A forward ("FYI" + forwarded message) is new content for this thread, not
+    # history: talon keeps it whole, and so do we (its own quotes included).
     flags = [False, -1, -1]
     talon_q.process_marked_lines(lines, markers, flags)
     if not flags[0]:
