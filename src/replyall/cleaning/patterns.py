@@ -23,7 +23,7 @@ OTHER_KEYS = (
     # German
     "Gesendet", "Datum", "An", "Betreff", "Kopie", "Antwort an",
     # French
-    "Envoyé", "Date d'envoi", "À", "A", "Objet", "Cc", "Répondre à",
+    "Envoyé", "Envoyé le", "Date d'envoi", "Message du", "À", "A", "Objet", "Cc", "Répondre à",
     # Dutch
     "Verzonden", "Aan", "Onderwerp", "Datum",
     # Swedish, Danish, Norwegian
@@ -43,7 +43,7 @@ OTHER_KEYS = (
 # One header line: optional bold markers (*From:*), the key, a colon (ASCII or
 # full width), then the value. Some clients put the value on the next line.
 RE_HEADER_LINE = re.compile(
-    r"^[ \t>]*[*_]{0,2}(?P<key>" + _alt(FROM_KEYS + OTHER_KEYS) + r")[*_]{0,2}[ \t]*[:：][*_]{0,2}(?:[ \t]|$)",
+    r"^[ \t>]*[*_]{0,2}(?P<key>" + _alt(FROM_KEYS + OTHER_KEYS) + r")[*_]{0,2}[ \t]*[:：][*_]{0,2}",
     re.I,
 )
 FROM_KEY_SET = frozenset(k.lower().rstrip(":") for k in FROM_KEYS)
@@ -63,7 +63,7 @@ ORIGINAL_WORDS = (
     "Original Message", "Original message", "Reply Message", "Ursprüngliche Nachricht",
     "Originalnachricht", "Antwort Nachricht", "Message d'origine", "Message original",
     "Oorspronkelijk bericht", "Origineel bericht", "Originalmeddelande", "Ursprungligt meddelande",
-    "Oprindelig meddelelse", "Opprinnelig melding", "Messaggio originale", "Mensaje original",
+    "Oprindelig meddelelse", "Oprindelig besked", "Opprinnelig melding", "Messaggio originale", "Mensaje original",
     "Mensagem original", "Alkuperäinen viesti", "Wiadomość oryginalna", "Oryginalna wiadomość",
     "Původní zpráva", "Исходное сообщение", "Оригинальное сообщение", "Eredeti üzenet",
     "Orijinal Mesaj", "Αρχικό μήνυμα",
@@ -77,6 +77,9 @@ FORWARD_WORDS = (
 RE_ORIGINAL_BANNER = re.compile(
     r"^[ \t>]*[-_=*]{2,}[ \t]*(?:" + _alt(ORIGINAL_WORDS) + r")[ \t]*[-_=*]{2,}[ \t]*$", re.I
 )
+# Any short dashed banner ("-------- Original-Nachricht --------") is a client's
+# quote banner, whatever the language; forward banners are told apart first.
+RE_DASHED_BANNER = re.compile(r"^[ \t>]*-{3,}[ \t]*[^\W\d_][^-\n]{2,40}?[ \t]*-{3,}[ \t]*$")
 RE_FORWARD_BANNER = re.compile(
     r"^[ \t>]*(?:[-_=*]{2,}[ \t]*(?:" + _alt(FORWARD_WORDS) + r")[ \t]*[-_=*]{2,}"
     r"|(?:Begin forwarded message|Anfang der weitergeleiteten Nachricht|Début du message réexpédié"
@@ -115,7 +118,9 @@ SENT_FROM = (
     "Skickat från", "Sendt fra", "Wysłane z", "Lähetetty", "Отправлено с", "Надіслано з",
     "Odesláno z", "Saadetud",
 )
-RE_SENT_FROM = re.compile(r"^[ \t]*(?:" + _alt(SENT_FROM) + r")\b[^.!?]{0,60}[.!]?[ \t]*$", re.I)
+RE_SENT_FROM = re.compile(
+    r"^[ \t]*(?:" + _alt(SENT_FROM) + r")\b(?:[^.!?\n<]|\.\S){0,60}(?:<[^>\s]{0,80}>)?[.!]?[ \t]*$", re.I
+)
 # Lines such as "Von meinem iPhone gesendet" put the verb last.
 RE_SENT_FROM_TAIL = re.compile(r"^[ \t]*(?:Von meinem|Vanaf mijn|Från min)\b.{0,40}\b(?:gesendet|verzonden|skickat)[ \t]*$", re.I)
 
@@ -140,7 +145,7 @@ RE_VALEDICTION = re.compile(r"^[ \t]*(?:" + _alt(VALEDICTIONS) + r")[ \t]*[,.!:;
 RE_VALEDICTION_NAME = re.compile(
     r"^[ \t]*(?:" + _alt(VALEDICTIONS) + r")[ \t]*[,!-]+[ \t]*\S[^,.!?]{0,30}[ \t]*$", re.I
 )
-RE_SIG_DASHES = re.compile(r"^(?:-- ?|--|__ ?|—)[ \t]*$")
+RE_SIG_DASHES = re.compile(r"^(?:-- ?|--)[ \t]*$")
 RE_PHONE = re.compile(r"(?:\+?\d[\d ().\-/]{6,}\d)")
 RE_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|net|gov|edu|int|eu|uk|de|fr|nl|io)\b", re.I)
 RE_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")

@@ -23,6 +23,7 @@ _TALON_SPLITTERS = [
 _MAX_LINES = 1000
 # "02.04.2012 14:20 Bob <bob@example.com>:" / "2014-10-17 11:28 GMT+03:00 Bob <\nbob@x.org>:"
 _DATE_START = regex.compile(r"^[ \t>]*(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2} \w{3,10}\.? \d{4})\b")
+_TIME = regex.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _ADDR_COLON_END = regex.compile(r"@[^\s]+?>?\)?[ \t]*[:：][ \t]*$")
 # "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:" on one line.
 _INLINE_ON = regex.compile(r"(?<=\S)[ \t]*(?:-{2,}[ \t]*)?(?=On [^\n]{8,200}\bwrote:[ \t]*$)")
@@ -90,7 +91,10 @@ def _one_line_header(line: str) -> bool:
 
 
 def _date_header(lines: list[str], i: int) -> int:
-    if not _DATE_START.match(lines[i]):
+    # "<date/time> <name> <address>:" (Russian/Ukrainian Outlook, mobile clients).
+    if not P.RE_DIGIT_OR_AT.search(lines[i]) or len(lines[i]) > 200:
+        return 0
+    if not (_DATE_START.match(lines[i]) or _TIME.search(lines[i])):
         return 0
     for span in range(1, _MAX_WRAP):
         window = lines[i : i + span]
@@ -137,7 +141,7 @@ def _wrote_header(lines: list[str], i: int) -> int:
 def is_splitter_at(lines: list[str], i: int) -> int:
     """Number of lines of a quote header starting at line i (0 when there is none)."""
     line = lines[i]
-    if P.RE_ORIGINAL_BANNER.match(line) or P.RE_FORWARD_BANNER.match(line):
+    if P.RE_ORIGINAL_BANNER.match(line) or P.RE_FORWARD_BANNER.match(line) or P.RE_DASHED_BANNER.match(line):
         return 1
     if _one_line_header(line):
         return 1
@@ -168,6 +172,8 @@ def _mark(lines: list[str]) -> str:
         n = is_splitter_at(lines, i)
         if n:
             kind = "f" if P.RE_FORWARD_BANNER.match(line) or talon_q.RE_FWD.match(line) else "s"
+            if kind == "s" and P.RE_DASHED_BANNER.match(line) and not P.RE_ORIGINAL_BANNER.match(line):
+                kind = "s" if n == 1 else kind
             for j in range(i, min(i + n, len(lines))):
                 markers[j] = kind
             i += n
@@ -175,6 +181,25 @@ def _mark(lines: list[str]) -> str:
         markers[i] = "t"
         i += 1
     return "".join(markers)
+
+
+def _after_device_line(lines: list[str], markers: str) -> int | None:
+    """First line after "Sent from my iPhone" when more text follows it.
+
+    Mobile clients append the device line to the reply and paste the original
+    below it, often without any header: what follows is the quote.
+    """
+    if markers.startswith("f") or "f" in markers[: markers.find("t") + 1 if "t" in markers else 0]:
+        return None
+    for i, line in enumerate(lines):
+        if markers[i] == "t" and (P.RE_SENT_FROM.match(line) or P.RE_SENT_FROM_TAIL.match(line)):
+            if len(line.split()) > 9 or "t" not in markers[:i]:
+                continue
+            for j in range(i + 1, len(lines)):
+                if lines[j].strip():
+                    return j
+            return None
+    return None
 
 
 def find_quote(lines: list[str]) -> QuoteSpan | None:
@@ -190,8 +215,13 @@ def find_quote(lines: list[str]) -> QuoteSpan | None:
     # history: talon keeps it whole, and so do we (its own quotes included).
     flags = [False, -1, -1]
     talon_q.process_marked_lines(lines, markers, flags)
+    device = _after_device_line(lines, markers)
     if not flags[0]:
-        return None
+        if device is None:
+            return None
+        flags = [True, device, len(lines)]
+    elif device is not None and device < flags[1]:
+        flags = [True, device, len(lines)]
     start, end = flags[1], flags[2]
     # Pull the separator line ("_____", "-----") drawn above a header into the quote.
     k = start - 1
