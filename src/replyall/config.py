@@ -66,6 +66,7 @@ class WebSettings(_Section):
     date_format: str = "%d %b %Y %H:%M"
     obfuscate_addresses: bool = True
     per_page: int = Field(25, ge=1, le=500)
+    templates_dir: str = ""
 
     @field_validator("time_zone")
     @classmethod
