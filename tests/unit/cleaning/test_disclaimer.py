@@ -1,0 +1,48 @@
+"""Built-in disclaimer patterns, gateway banners and learned boilerplate."""
+
+from replyall.cleaning import BoilerplateLearner, MemoryBoilerplateStore, clean_text
+
+NOTICE = (
+    "This email and any attachments are confidential and intended solely for the addressee.\n"
+    "If you have received this email in error please notify the sender and delete it."
+)
+
+
+def test_confidentiality_notice():
+    c = clean_text(f"Yes, approved.\n\nAnn\n\n{NOTICE}\n", use_ml=False)
+    assert c.body == "Yes, approved.\n\nAnn" and c.disclaimer == NOTICE
+
+
+def test_mailing_list_footer_and_environment_plea():
+    footer = "_______________________________________________\nriak-users mailing list\nhttp://lists.example.com/mailman/listinfo/riak-users"
+    c = clean_text(f"Hi folks\n\nHow do I clear a bucket?\n\n{footer}\n", use_ml=False)
+    assert c.body == "Hi folks\n\nHow do I clear a bucket?" and "listinfo" in c.disclaimer
+    c = clean_text("Done.\n\nPlease consider the environment before printing this email.", use_ml=False)
+    assert c.body == "Done." and c.disclaimer
+
+
+def test_external_banner_at_the_top():
+    text = "CAUTION: This email originated from outside the organisation. Do not click links.\n\nHello all,\n\nAgreed."
+    c = clean_text(text, use_ml=False)
+    assert c.disclaimer.startswith("CAUTION") and c.body == "Hello all,\n\nAgreed."
+
+
+def test_confidential_in_prose_is_kept():
+    text = "Hello,\n\nThe numbers are still confidential, so please keep them to yourself for now."
+    assert clean_text(text, use_ml=False).disclaimer == ""
+
+
+def test_learned_boilerplate_needs_several_senders():
+    footer = "Northshire County Council, County Hall, Northshire NS1 1AA. Working for a better Northshire."
+    learner = BoilerplateLearner(MemoryBoilerplateStore())
+    msg = f"Looks fine.\n\nRegards\n\n{footer}"
+    learner.observe(msg, "ann@northshire.gov.uk")
+    learner.observe(msg, "ann@northshire.gov.uk")  # one sender repeating: a signature
+    assert clean_text(msg, from_address="ann@northshire.gov.uk", boilerplate=learner, use_ml=False).disclaimer == ""
+    learner.observe(f"Other text.\n\n{footer}", "bob@northshire.gov.uk")
+    c = clean_text(msg, from_address="carol@northshire.gov.uk", boilerplate=learner, use_ml=False)
+    assert c.disclaimer == footer
+    # Across the archive (other domains) it takes three senders.
+    assert clean_text(msg, from_address="x@other.org", boilerplate=learner, use_ml=False).disclaimer == ""
+    learner.observe(f"Third.\n\n{footer}", "dan@elsewhere.org")
+    assert clean_text(msg, from_address="x@other.org", boilerplate=learner, use_ml=False).disclaimer == footer

@@ -1,0 +1,49 @@
+"""HTML rendering and HTML quote markers (Gmail, Apple, Thunderbird, Outlook web and desktop)."""
+
+import pytest
+
+from replyall.cleaning import clean_text
+from replyall.mail.html import html_to_text
+
+
+def test_html_to_text_structure():
+    html = (
+        "<html><head><title>t</title><style>p{}</style></head><body>"
+        "<p>Hello <b>all</b>,</p><p>line one<br>line two</p>"
+        "<ul><li>apples</li><li>pears</li></ul><ol start='3'><li>three</li></ol>"
+        "<table><tr><th>A</th><th>B</th></tr><tr><td>1</td><td>2</td></tr></table>"
+        "<p><a href='https://example.org/x'>the report</a> and <a href='https://example.org'>https://example.org</a></p>"
+        "<script>evil()</script><div style='display:none'>preheader</div></body></html>"
+    )
+    assert html_to_text(html) == (
+        "Hello all,\n\nline one\nline two\n\n- apples\n- pears\n\n3. three\n\nA | B\n1 | 2\n\n"
+        "the report <https://example.org/x> and https://example.org"
+    )
+
+
+def test_html_to_text_edge_cases():
+    assert html_to_text("") == ""
+    assert html_to_text('<?xml version="1.0" encoding="utf-8"?><p>x&nbsp;y</p>') == "x y"
+    assert html_to_text("<pre>a\n  b</pre>") == "a\n  b"
+    assert html_to_text("<blockquote>q</blockquote>") == "> q"
+
+
+REPLY = "<div>Sounds good to me.</div>"
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        '<div class="gmail_quote"><div class="gmail_attr">On Mon, Bob wrote:</div><blockquote>old</blockquote></div>',
+        '<blockquote type="cite"><div>old</div></blockquote>',
+        '<div class="moz-cite-prefix">On 01/01/2024 Bob wrote:</div><blockquote type="cite">old</blockquote>',
+        '<hr><div id="divRplyFwdMsg"><b>From:</b> Bob<br><b>Sent:</b> Monday</div><div>old</div>',
+        '<div id="appendonsend"></div><hr><div>From: Bob Sent: Monday</div><div>old</div>',
+        '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">'
+        "<p><b>From:</b> Bob<br><b>Sent:</b> Monday</p></div><p>old</p>",
+    ],
+)
+def test_html_quote_markers(quote):
+    c = clean_text("", html=f"<html><body>{REPLY}{quote}</body></html>", use_ml=False)
+    assert c.body == "Sounds good to me."
+    assert "old" in c.quote

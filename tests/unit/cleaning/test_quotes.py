@@ -1,0 +1,80 @@
+"""Quote rules: each client's header style is cut, prose that merely looks like one is not."""
+
+import pytest
+
+from replyall.cleaning import clean_text
+
+REPLY = "Agreed, let's meet on Tuesday."
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "On Mon, Jan 1, 2024 at 10:00 AM Bob Smith <bob@example.org> wrote:",
+        "On Mon, Jan 1, 2024 at 10:00 AM Bob Smith <\nbob@example.org> wrote:",
+        "Am 01.01.2024 um 10:00 schrieb Bob Smith <bob@example.org>:",
+        "Le lun. 1 janv. 2024 à 10:00, Bob Smith <bob@example.org> a écrit :",
+        "Op 1 januari 2024 10:00 schreef Bob Smith <bob@example.org>:",
+        "Il giorno lun 1 gen 2024 alle ore 10:00 Bob <bob@example.org>\nha scritto:",
+        "El lun, 1 ene 2024 a las 10:00, Bob (<bob@example.org>) escribió:",
+        "-----Original Message-----\nFrom: Bob",
+        "-------- Ursprüngliche Nachricht --------",
+        "From: Bob Smith <bob@example.org>\nSent: Monday, January 1, 2024 10:00 AM\nTo: All\nSubject: RE: plan",
+        "Von: Bob Smith\nGesendet: Montag, 1. Januar 2024 10:00\nAn: Alle\nBetreff: AW: Plan",
+        "De : Bob Smith\nEnvoyé : lundi 1 janvier 2024 10:00\nÀ : Tous\nObjet : RE: plan",
+        "Van: Bob\nVerzonden: maandag 1 januari 2024 10:00\nAan: Allen\nOnderwerp: RE: plan",
+        "Från: Bob\nSkickat: den 1 januari 2024 10:00\nTill: Alla\nÄmne: SV: plan",
+        "Da: Bob\nInviato: lunedì 1 gennaio 2024 10:00\nA: Tutti\nOggetto: R: piano",
+        "De: Bob\nEnviado: lunes, 1 de enero de 2024 10:00\nPara: Todos\nAsunto: RE: plan",
+        "________________________________\nFrom: Bob <bob@example.org>\nSent: Monday\nTo: All",
+        "*From:* Bob [mailto:bob@example.org]\n*Sent:* Thursday, February 09, 2012 1:36 PM\n*Subject:* x",
+        "Date: Wed, 16 May 2012 00:15:02 -0600\nTo: all@example.org",
+        "From: bob@example.org Sent: Thu, 24 Mar 2016 08:07:12 -0700 To: all Subject: plan",
+    ],
+)
+def test_header_styles_cut_the_quote(header):
+    text = f"{REPLY}\n\n{header}\n\nThe old message text.\n> older still\n"
+    c = clean_text(text, use_ml=False)
+    assert c.body == REPLY
+    assert "old message text" in c.quote
+
+
+def test_quote_marker_lines_are_cut():
+    c = clean_text(f"{REPLY}\n\n> one\n> two\n> three\n", use_ml=False)
+    assert c.body == REPLY and c.quote.startswith("> one")
+
+
+def test_inline_reply_is_kept_whole():
+    text = "On Mon, Jan 1, 2024, Bob <b@example.org> wrote:\n> q1\n\nanswer 1\n\n> q2\n\nanswer 2\n"
+    c = clean_text(text, use_ml=False)
+    assert "answer 1" in c.body and "answer 2" in c.body
+
+
+def test_header_sharing_a_line_with_the_reply():
+    c = clean_text("reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:\n> Hi", use_ml=False)
+    assert c.body == "reply"
+
+
+def test_forwarded_message_is_kept():
+    # A forward brings new content into the thread; like talon, we keep it.
+    text = "FYI\n\n---------- Forwarded message ----------\nFrom: bob@example.org\nDate: Tue, Sep 4, 2012\n\nText"
+    assert "Text" in clean_text(text, use_ml=False).body
+
+
+def test_device_line_followed_by_pasted_original():
+    text = f"{REPLY}\n\nSent from my iPhone\n\nThe original, pasted without a header.\n"
+    c = clean_text(text, use_ml=False)
+    assert c.body == REPLY and c.signature == "Sent from my iPhone" and "pasted" in c.quote
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The meeting is on 10/19/2017 @ 9:30 am.\nBring bob@example.org along.\n\nSee you",
+        "From: the point of view of the council, this is fine.\nWe agree.",
+        "Date: to be decided.\nThanks all",
+        "I think Bob wrote: something important, see the minutes.",
+    ],
+)
+def test_prose_is_not_a_header(text):
+    assert clean_text(text, use_ml=False).quote == ""

@@ -1,0 +1,76 @@
+"""Signature rules and the retrained talon classifier (trains, caches, loads, predicts)."""
+
+import numpy as np
+import pytest
+
+from replyall.cleaning import clean_text, sigmodel
+
+BODY = "Please find the figures attached and tell me what you think."
+
+
+@pytest.mark.parametrize(
+    "sig",
+    [
+        "-- \nAnn Smith\nCity Council",
+        "--\nrick",
+        "Sent from my iPhone",
+        "Get Outlook for iOS<https://aka.ms/o0ukef>",
+        "Von meinem iPhone gesendet",
+        "Thanks,\nAnn Smith\nHead of Procurement\n+44 20 7946 0000\nwww.example.gov.uk",
+        "Mit freundlichen Grüßen\nAnna Schmidt\nReferat 3",
+        "Cheers, Ann",
+    ],
+)
+def test_signature_rules(sig):
+    c = clean_text(f"{BODY}\n\n{sig}\n", use_ml=False)
+    assert c.body == BODY
+    assert c.signature == sig
+
+
+def test_sentence_is_not_a_signature():
+    text = f"{BODY}\n\nThanks for the update, we will discuss it at the meeting next week and come back."
+    assert clean_text(text, use_ml=False).signature == ""
+
+
+def test_model_trains_caches_and_loads(tmp_path, monkeypatch):
+    sigmodel._MODELS.clear()
+    model = sigmodel.load_model(tmp_path)
+    files = list(tmp_path.glob("talon-signature-*.npz"))
+    assert len(files) == 1
+    assert not list(tmp_path.glob(".sigmodel-*"))  # the temp file was renamed away
+    # A second process must load the cache, not train: make training fail.
+    sigmodel._MODELS.clear()
+    monkeypatch.setattr(sigmodel, "_fit", lambda *_: pytest.fail("retrained despite the cache"))
+    again = sigmodel.load_model(tmp_path)
+    assert np.allclose(again.coef, model.coef) and again.intercept == pytest.approx(model.intercept)
+
+
+def test_corrupt_cache_is_retrained(tmp_path):
+    sigmodel._MODELS.clear()
+    sigmodel.load_model(tmp_path)
+    (cache,) = tmp_path.glob("talon-signature-*.npz")
+    cache.write_bytes(b"garbage")
+    sigmodel._MODELS.clear()
+    sigmodel.load_model(tmp_path)
+    assert np.load(cache)["coef"].shape == (12,)
+
+
+def test_classifier_finds_contact_block(tmp_path):
+    sigmodel._MODELS.clear()
+    text = (
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore.\n"
+        "Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris nisi ut aliquip ex ea commodo.\n\n"
+        "Gina Xxxxxxxxx\ngina@example.com\n(555) 346-9947\nwww.example.com\n"
+    )
+    c = clean_text(text, from_address="Gina Xxxxxxxxx <gina@example.com>", cache_dir=tmp_path)
+    assert c.signature.startswith("Gina") and "(555) 346-9947" in c.signature
+    assert "Lorem" in c.body and "gina@" not in c.body
+
+
+def test_import_does_not_train(tmp_path, monkeypatch):
+    import importlib
+
+    monkeypatch.setenv("REPLYALL_CACHE_DIR", str(tmp_path))
+    importlib.reload(sigmodel)
+    assert not any(tmp_path.iterdir())
+    assert sigmodel.default_cache_dir() == tmp_path
