@@ -1,0 +1,141 @@
+"""Tolerant From/To/Cc parsing into (display name, address) pairs with decoded names."""
+
+from __future__ import annotations
+
+import re
+
+from replyall.mail.charsets import clean_text, decode_header_value, recover_8bit
+
+__all__ = ["normalize_address", "parse_address", "parse_addresses"]
+
+# Pipermail and other archives obfuscate "user@host" as "user at host"; HyperKitty's
+# test data carries such From lines.
+_OBFUSCATED = re.compile(r"^([^\s@<>()\",]+) at ([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?=$|[\s(])")
+_GROUP_PREFIX = re.compile(r'^\s*([^"<>@:()=]*):(?!//)')
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on "," and ";" outside quotes, comments and angle brackets (RFC 5322 3.4)."""
+    chunks: list[str] = []
+    buf: list[str] = []
+    quote = escape = False
+    paren = angle = 0
+    for ch in text:
+        if escape:
+            escape = False
+        elif ch == "\\":
+            escape = True
+        elif quote:
+            quote = ch != '"'
+        elif ch == '"':
+            quote = True
+        elif ch == "(":
+            paren += 1
+        elif ch == ")" and paren:
+            paren -= 1
+        elif ch == "<" and not paren:
+            angle += 1
+        elif ch == ">" and angle:
+            angle -= 1
+        elif ch in ",;" and not (paren or angle):
+            chunks.append("".join(buf))
+            buf = []
+            continue
+        buf.append(ch)
+    chunks.append("".join(buf))
+    return chunks
+
+
+def _unquote(name: str) -> str:
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = re.sub(r"\\(.)", r"\1", name[1:-1])
+    elif len(name) >= 2 and name[0] == name[-1] == "'":
+        name = name[1:-1]  # Outlook: 'Joe Bloggs' <joe@example.com>
+    return name.strip()
+
+
+def normalize_address(addr: str) -> str:
+    """Strip brackets, "mailto:" and white space; lower-case the domain only.
+
+    RFC 5321 2.4: the local part may be case-sensitive, the domain is not.
+    """
+    addr = addr.strip().strip("<>").strip()
+    if addr.lower().startswith("mailto:"):
+        addr = addr[7:]
+    addr = re.sub(r"\s+", "", addr)
+    local, at, domain = addr.rpartition("@")
+    if not at:
+        return addr
+    return f"{local}@{domain.lower().rstrip('.')}"
+
+
+def _parse_chunk(chunk: str) -> tuple[str, str] | None:
+    chunk = chunk.strip()
+    group = _GROUP_PREFIX.match(chunk)
+    if group and "=?" not in group.group(1):
+        chunk = chunk[group.end():].strip()  # RFC 5322 group: "team: a@x, b@y;"
+    if not chunk:
+        return None
+    if "@" not in chunk:
+        chunk = _OBFUSCATED.sub(r"\1@\2", chunk)
+    bracket = re.search(r"<([^<>]*)>|<([^<>]*)$", chunk)
+    if bracket:
+        addr = bracket.group(1) if bracket.group(1) is not None else bracket.group(2)
+        name = chunk[: bracket.start()] + " " + chunk[bracket.end():]
+    else:
+        words = re.findall(r'"[^"]*"|\([^()]*\)|[^\s()"]+', chunk)
+        at_words = [w for w in words if "@" in w and not w.startswith(("(", '"'))]
+        if at_words:
+            addr = at_words[0]
+            rest = list(words)
+            rest.remove(addr)
+            name = " ".join(rest)
+        elif len(words) == 1 and re.fullmatch(r"[A-Za-z0-9._+-]+", words[0]):
+            addr, name = words[0], ""  # local-only mailbox such as MAILER-DAEMON
+        else:
+            addr, name = "", chunk
+    comments = re.findall(r"\(([^()]*)\)", name)
+    bare = re.sub(r"\([^()]*\)", " ", name).strip()
+    name = bare or (comments[0] if comments else "")
+    name, _ = decode_header_value(_unquote(name))
+    name = clean_text(" ".join(_unquote(name).split()))
+    addr = clean_text(normalize_address(addr))
+    if not addr and not name:
+        return None
+    if name.strip().lower() == addr.lower():
+        name = ""  # "joe@x.com <joe@x.com>" carries no name
+    return name, addr
+
+
+def parse_addresses(value: object) -> list[tuple[str, str]]:
+    """Parse an address-list header into [(name, address)], never raising.
+
+    Names are RFC 2047-decoded even inside quotes (non-compliant but common) and when
+    raw 8-bit. Domains are lower-cased. Entries with neither name nor address are
+    dropped; a bare phrase with no address yields (phrase, "").
+    """
+    if value is None:
+        return []
+    text, _ = recover_8bit(str(value))
+    text = re.sub(r"\r?\n(?=[ \t])", "", text).replace("\r", " ").replace("\n", " ")
+    out: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for chunk in _split_top_level(text):
+        try:
+            pair = _parse_chunk(chunk)
+        except Exception:  # hostile input must never stop ingest
+            pair = None
+        if pair is not None and pair not in seen:
+            seen.add(pair)
+            out.append(pair)
+    return out
+
+
+def parse_address(value: object) -> tuple[str, str] | None:
+    """The first mailbox of a From/Sender header, preferring one with an address."""
+    pairs = parse_addresses(value)
+    for pair in pairs:
+        if "@" in pair[1]:
+            return pair
+    return pairs[0] if pairs else None
