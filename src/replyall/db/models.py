@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -213,3 +214,49 @@ class Attachment(Base):
     data: Mapped[bytes] = mapped_column(Blob)
 
     message: Mapped[Message] = relationship(back_populates="attachments")
+
+
+class Subscriber(Base):
+    """An address that asked for an archive's daily summary (double opt-in: pending until confirmed)."""
+
+    __tablename__ = "subscribers"
+    __table_args__ = (UniqueConstraint("archive_id", "address", name="uq_subscribers_archive_address"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    archive_id: Mapped[int] = mapped_column(ForeignKey("archives.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(320))
+    #: pending -> active -> unsubscribed | bouncing (a 5xx from the relay)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    #: Random; confirmation links carry it, so a new request makes older links useless.
+    nonce: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16), default="web")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    confirm_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    bounced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class DigestClaim(Base):
+    """One row per (archive, day, subscriber), inserted before sending: the exactly-once guard.
+
+    status: claimed (sending now, or the sender died mid-send: never resent) ->
+    sent | deferred (relay said 4xx every time; a later run may claim it again) | bounced.
+    """
+
+    __tablename__ = "digest_claims"
+    __table_args__ = (
+        UniqueConstraint("archive_id", "day", "subscriber_id", name="uq_digest_claims_archive_day_subscriber"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    archive_id: Mapped[int] = mapped_column(ForeignKey("archives.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="claimed")
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    message_id: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)
