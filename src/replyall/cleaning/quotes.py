@@ -145,12 +145,17 @@ def is_splitter_at(lines: list[str], i: int) -> int:
         return 1
     if _one_line_header(line):
         return 1
-    n = _header_block(lines, i) or _wrote_header(lines, i) or _date_header(lines, i)
+    n = _header_block(lines, i)
     if n:
         return n
+    # Both remaining rules end on a colon within the next lines: skip the regexes otherwise.
+    if any(":" in ln or "：" in ln for ln in lines[i : i + _MAX_WRAP]):
+        n = _wrote_header(lines, i) or _date_header(lines, i)
+        if n:
+            return n
     window = "\n".join(lines[i : i + 6])
     for pattern in _TALON_SPLITTERS:
-        m = regex.match(pattern, window)
+        m = pattern.match(window)  # compiled: regex.match() would re-look-up its cache
         if m:
             return max(1, len(m.group().splitlines()))
     return 0
