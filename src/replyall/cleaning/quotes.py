@@ -177,8 +177,6 @@ def _mark(lines: list[str]) -> str:
         n = is_splitter_at(lines, i)
         if n:
             kind = "f" if P.RE_FORWARD_BANNER.match(line) or talon_q.RE_FWD.match(line) else "s"
-            if kind == "s" and P.RE_DASHED_BANNER.match(line) and not P.RE_ORIGINAL_BANNER.match(line):
-                kind = "s" if n == 1 else kind
             for j in range(i, min(i + n, len(lines))):
                 markers[j] = kind
             i += n
