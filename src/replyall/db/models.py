@@ -260,3 +260,93 @@ class DigestClaim(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=1)
     message_id: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ArchiveMember(Base):
+    """An address seen in From/To/Cc of an archive's mail: who may read a members-only archive.
+
+    Kept by the pipeline's store step (and rebuilt after erasure) so the access check is
+    one indexed lookup instead of a scan of every message's To/Cc lists.
+    """
+
+    __tablename__ = "archive_members"
+
+    archive_id: Mapped[int] = mapped_column(ForeignKey("archives.id", ondelete="CASCADE"), primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), primary_key=True, index=True)
+    first_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginToken(Base):
+    """One emailed sign-in link: single use (used_at) and short-lived (expires_at)."""
+
+    __tablename__ = "login_tokens"
+
+    #: sha256 of the random nonce the link carries; the nonce itself is never stored.
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser; the cookie carries the signed id, logout deletes the row."""
+
+    __tablename__ = "web_sessions"
+
+    #: sha256 of the session id in the cookie.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """What an administrator did, to what, and when: never the content itself."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    action: Mapped[str] = mapped_column(String(32))
+    archive_id: Mapped[int | None] = mapped_column(ForeignKey("archives.id", ondelete="SET NULL"))
+    #: e.g. "message:<hash>" or "thread:<key>" or "address:<addr>"
+    target: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+
+
+class ThreadRepair(Base):
+    """An administrator's thread fix for one message, replayed by the thread step on reindex.
+
+    anchor_hash is the Message-ID hash of a message whose thread this one joins; equal
+    to message_id_hash it means "this message starts its own thread" (a split).
+    The newest row for a message wins.
+    """
+
+    __tablename__ = "thread_repairs"
+    __table_args__ = (Index("ix_thread_repairs_archive_message", "archive_id", "message_id_hash"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    archive_id: Mapped[int] = mapped_column(ForeignKey("archives.id", ondelete="CASCADE"))
+    message_id_hash: Mapped[str] = mapped_column(String(32))
+    anchor_hash: Mapped[str] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ErasureRequest(Base):
+    """A member asked for all their messages to be deleted; an administrator decides."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    address: Mapped[str] = mapped_column(String(320), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: pending -> done | refused
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(320))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_count: Mapped[int] = mapped_column(Integer, default=0)
