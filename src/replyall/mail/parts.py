@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import html as htmlmod
 import re
 from dataclasses import dataclass, field
 from email.message import Message
 
 from replyall.mail.charsets import clean_text, decode_bytes, decode_header_value
+from replyall.mail.html import html_to_text as convert_html
 
 __all__ = ["Attachment", "BodyWalker", "html_to_text", "unflow"]
 
@@ -58,32 +60,16 @@ def _quoted(depth: int, content: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """HTML to text through replyall.mail.html, falling back to a plain lxml walk."""
+    """HTML to text through replyall.mail.html; a bare tag strip when lxml cannot parse it.
+
+    The body of a message must never be lost to a parser error: what lxml rejects
+    (empty documents, broken encodings) still yields its visible words.
+    """
     try:
-        from replyall.mail.html import html_to_text as convert  # noqa: PLC0415
-    except ImportError:
-        convert = _fallback_html_to_text
-    try:
-        return convert(html)
-    except Exception:
-        return _fallback_html_to_text(html)
-
-
-def _fallback_html_to_text(html: str) -> str:
-    import html as htmlmod  # noqa: PLC0415
-
-    try:
-        import lxml.html  # noqa: PLC0415
-
-        doc = lxml.html.fromstring(html)
-        for bad in doc.xpath("//script|//style|//head"):
-            bad.drop_tree()
-        for el in doc.iter("br", "p", "div", "li", "tr", "h1", "h2", "h3", "blockquote"):
-            el.tail = "\n" + (el.tail or "")
-        text = doc.text_content()
-    except Exception:
+        return convert_html(html)
+    except Exception:  # noqa: BLE001 - any parser failure falls back, never raises
         text = htmlmod.unescape(re.sub(r"<[^>]*>", " ", html))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(ln.rstrip() for ln in text.split("\n"))).strip()
+        return re.sub(r"\n{3,}", "\n\n", "\n".join(ln.rstrip() for ln in text.split("\n"))).strip()
 
 
 def _safe(fn, default=None):
