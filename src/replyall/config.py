@@ -117,6 +117,28 @@ class DigestSettings(_Section):
         return value
 
 
+class AuthSettings(_Section):
+    login_link_minutes: int = Field(15, ge=1, le=1440)
+    session_days: int = Field(30, ge=1, le=400)
+    admins: list[str] = []
+    login_per_hour: int = Field(10, ge=1)
+    searches_per_minute: int = Field(30, ge=1)
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        # REPLYALL_AUTH_ADMINS arrives as one string: "a@x.org, b@y.org".
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
+
+    @field_validator("admins")
+    @classmethod
+    def _admin_addresses(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not _ADDRESS.match(item):
+                raise ValueError(f"{item!r} is not an email address")
+        return [item.lower() for item in value]
+
+
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["keyvalue", "json"] = "keyvalue"
@@ -128,6 +150,16 @@ class ArchiveSettings(_Section):
     address: list[str]
     visibility: Literal["public", "members"] = "members"
     description: str = ""
+    allow: list[str] = []
+    block: list[str] = []
+
+    @field_validator("allow", "block")
+    @classmethod
+    def _address_or_domain(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not (_ADDRESS.match(item) or re.fullmatch(r"@[^@\s]+\.[^@\s]+", item)):
+                raise ValueError(f"{item!r} is neither an address nor an @domain")
+        return [item.lower() for item in value]
 
     @field_validator("address", mode="before")
     @classmethod
@@ -164,6 +196,7 @@ class Settings(_Section):
     threading: ThreadingSettings = ThreadingSettings()
     digest: DigestSettings = DigestSettings()
     logging: LoggingSettings = LoggingSettings()
+    auth: AuthSettings = AuthSettings()
     archives: list[ArchiveSettings] = []
 
     @model_validator(mode="after")

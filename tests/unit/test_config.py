@@ -57,7 +57,7 @@ def test_every_example_setting_has_a_comment_above_it():
 def test_example_defaults_match_code_defaults():
     example = tomllib.loads(EXAMPLE.read_text())
     defaults = Settings.model_construct()
-    for section in ("database", "smtp", "web", "relay", "worker", "threading", "digest", "logging"):
+    for section in ("database", "smtp", "web", "relay", "worker", "threading", "digest", "logging", "auth"):
         for key, value in example[section].items():
             assert getattr(getattr(defaults, section), key) == value, f"{section}.{key}"
 
