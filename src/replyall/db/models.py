@@ -155,6 +155,8 @@ class Message(Base):
         UniqueConstraint("archive_id", "message_id_hash", name="uq_messages_archive_mid"),
         Index("ix_messages_thread_date", "thread_id", "date"),
         Index("ix_messages_archive_date", "archive_id", "date"),
+        # Subject fallback of threading: same archive and subject within a date window.
+        Index("ix_messages_archive_subject_date", "archive_id", "subject_key", "date"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
