@@ -1,0 +1,337 @@
+"""Run a parsed query on SQLite (FTS5, bm25) or PostgreSQL (tsvector, ts_rank); group hits by thread."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm import Session
+
+from replyall.db.models import Archive, Message, Thread, UTCDateTime
+from replyall.search.compile import FTS5_WEIGHTS, PG_RANK_WEIGHTS, split_negatives, to_fts5, to_pg
+from replyall.search.indexer import PG_CONFIG
+from replyall.search.query import Filter, Or, Query, QueryError, Term, parse
+from replyall.search.text import Highlight, Snippet, make_snippet
+
+Sort = Literal["relevance", "date"]
+#: Messages shown under each thread result, best first.
+MESSAGES_PER_THREAD = 3
+MAX_PER_PAGE = 100
+MAX_PAGE = 500
+#: Kinds found only on request: machine-written mail is noise when looking for an answer.
+AUTOMATED_KINDS = ("auto_reply", "bounce", "receipt", "recall")
+
+
+@dataclass(frozen=True)
+class MessageHit:
+    """One matching message. `key` (message_id_hash) is its public id for URLs."""
+
+    id: int
+    key: str
+    message_id: str
+    subject: str
+    from_name: str
+    from_address: str
+    date: datetime | None
+    score: float
+    snippet: Snippet
+    #: "body" (what the author wrote) or "quote" (the snippet comes from quoted text).
+    snippet_source: str = "body"
+
+
+@dataclass(frozen=True)
+class ThreadHit:
+    """One result: a thread, its score (its best message's) and up to three best messages."""
+
+    thread_id: int
+    thread_key: str
+    archive_id: int
+    archive_slug: str
+    subject: str
+    subject_snippet: Snippet
+    score: float
+    last_match_at: datetime | None
+    message_count: int
+    match_count: int
+    messages: tuple[MessageHit, ...]
+
+    @property
+    def best(self) -> MessageHit:
+        return self.messages[0]
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of thread results.
+
+    `results` holds at most `per_page` ThreadHit, best first (or newest first with
+    sort="date"); `total` counts matching threads over all pages. Snippets are
+    `Snippet` objects: a tuple of (text, is_match) segments whose `html()` (and
+    `__html__`, so `{{ snippet }}` in an autoescaped Jinja template) gives escaped
+    text with the matched words in <mark>; `str(snippet)` is plain text.
+    """
+
+    query: str
+    page: int
+    per_page: int
+    sort: str
+    total: int
+    results: list[ThreadHit] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _visible(include_automated: bool) -> str:
+    sql = "m.is_ghost = :f AND m.hidden = :f AND m.redacted = :f AND m.duplicate_of_id IS NULL"
+    return sql if include_automated else sql + " AND m.kind NOT IN :automated"
+
+
+def _filters(filters: tuple[Filter, ...], params: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for i, flt in enumerate(filters):
+        name = f"flt{i}"
+        if flt.kind in ("before", "after", "on"):
+            assert isinstance(flt.value, date)
+            start = datetime.combine(flt.value, time(0), tzinfo=UTC)
+            if flt.kind == "before":
+                sql = f"m.date < :{name}"
+            elif flt.kind == "after":
+                sql = f"m.date >= :{name}"
+            else:
+                sql = f"m.date >= :{name} AND m.date < :{name}_end"
+                params[f"{name}_end"] = start + timedelta(days=1)
+            params[name] = start
+        elif flt.kind == "has":
+            sql = "m.has_attachments = :t"
+        elif flt.kind == "in":
+            sql = f"m.archive_id IN (SELECT id FROM archives WHERE slug = :{name})"
+            params[name] = flt.value
+        else:  # thread: its key, or the key of a thread since merged into it
+            sql = (
+                f"m.thread_id IN (SELECT id FROM threads WHERE key = :{name} "
+                f"UNION SELECT thread_id FROM thread_aliases WHERE key = :{name})"
+            )
+            params[name] = flt.value
+        out.append(f"NOT ({sql})" if flt.negated else f"({sql})")
+    return out
+
+
+def _hits_sql(session: Session, parsed: Query, where: list[str], params: dict[str, Any]) -> str:
+    """The SELECT of matching messages: id, thread_id, date, score."""
+    dialect = session.get_bind().dialect.name
+    node = parsed.text
+    positive, negatives = split_negatives(node) if node is not None else (None, [])
+    if negatives:
+        # Only exclusions: every visible message except those that match any of them.
+        excluded = Or(tuple(negatives)) if len(negatives) > 1 else negatives[0]
+        if dialect == "sqlite":
+            where.append("m.id NOT IN (SELECT rowid FROM search_fts WHERE search_fts MATCH :nomatch)")
+            params["nomatch"] = to_fts5(excluded)
+        else:
+            cond = to_pg(excluded, [], prefix="nq")
+            where.append(f"m.id NOT IN (SELECT f.message_id FROM search_fts f WHERE {cond.sql})")
+            params.update(cond.params)
+    if positive is None:
+        return f"SELECT m.id, m.thread_id, m.date, 0.0 AS score FROM messages m WHERE {' AND '.join(where)}"
+    if dialect == "sqlite":
+        params["match"] = to_fts5(positive)
+        weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
+        return (
+            f"SELECT m.id, m.thread_id, m.date, -bm25(search_fts, {weights}) AS score "
+            f"FROM search_fts JOIN messages m ON m.id = search_fts.rowid "
+            f"WHERE search_fts MATCH :match AND {' AND '.join(where)}"
+        )
+    to_fts5(positive)  # same validation as SQLite: one language, one set of errors
+    cond = to_pg(positive, parsed.terms())
+    params.update(cond.params)
+    rank = []
+    for vector, query, label in zip(("doc", "quote"), cond.rank, ("rank_doc", "rank_quote"), strict=True):
+        if query:
+            params[label] = query
+            weights = f"'{PG_RANK_WEIGHTS}', " if vector == "doc" else ""
+            # Normalisation 1 divides by 1 + log(length), as bm25 damps long documents.
+            rank.append(f"ts_rank({weights}f.{vector}, to_tsquery('{PG_CONFIG}', :{label}), 1)")
+    score = " + ".join(rank) or "0.0"
+    return (
+        f"SELECT m.id, m.thread_id, m.date, ({score}) AS score "
+        f"FROM search_fts f JOIN messages m ON m.id = f.message_id WHERE {cond.sql} AND {' AND '.join(where)}"
+    )
+
+
+def run_query(
+    session: Session,
+    parsed: Query,
+    *,
+    archive_ids: list[int] | None,
+    page: int,
+    per_page: int,
+    sort: Sort,
+    include_automated: bool = False,
+    exclude_thread_id: int | None = None,
+) -> tuple[int, list[tuple[int, int, float, float, int]]]:
+    """(total threads, rows of (message id, thread id, message score, thread score, thread hits))."""
+    params: dict[str, Any] = {"f": False, "t": True, "automated": list(AUTOMATED_KINDS)}
+    where = [_visible(include_automated)]
+    if archive_ids is not None:
+        where.append("m.archive_id IN :archive_ids")
+        params["archive_ids"] = list(archive_ids) or [-1]
+    if exclude_thread_id is not None:
+        where.append("m.thread_id <> :exclude_thread")
+        params["exclude_thread"] = exclude_thread_id
+    where.extend(_filters(parsed.filters, params))
+    hits = _hits_sql(session, parsed, where, params)
+    order = "t_score DESC, t_date DESC NULLS LAST" if sort == "relevance" else "t_date DESC NULLS LAST"
+    sql = f"""
+WITH hits AS MATERIALIZED ({hits}),
+ranked AS MATERIALIZED (
+  SELECT id, thread_id, score,
+    row_number() OVER (PARTITION BY thread_id ORDER BY score DESC, date DESC NULLS LAST, id DESC) AS rn,
+    max(score) OVER (PARTITION BY thread_id) AS t_score,
+    max(date) OVER (PARTITION BY thread_id) AS t_date,
+    count(*) OVER (PARTITION BY thread_id) AS t_hits
+  FROM hits
+),
+page AS (
+  SELECT thread_id, t_score, t_date, t_hits, count(*) OVER () AS total
+  FROM ranked WHERE rn = 1
+  ORDER BY {order}, thread_id DESC LIMIT :limit OFFSET :offset
+)
+SELECT r.id, r.thread_id, r.score, p.t_score, p.t_hits, p.total
+FROM ranked r JOIN page p ON p.thread_id = r.thread_id
+WHERE r.rn <= :per_thread
+ORDER BY {order.replace('t_', 'p.t_')}, r.thread_id DESC, r.rn
+"""
+    params.update(limit=per_page, offset=(page - 1) * per_page, per_thread=MESSAGES_PER_THREAD)
+    stmt = text(sql).bindparams(
+        *(bindparam(k, expanding=True) for k in ("archive_ids", "automated") if k in params and k in sql),
+        *(bindparam(k, type_=UTCDateTime()) for k, v in params.items() if isinstance(v, datetime)),
+    )
+    rows = [tuple(r) for r in session.execute(stmt, params)]
+    if rows:
+        return int(rows[0][5]), [(r[0], r[1], float(r[2] or 0), float(r[3] or 0), int(r[4])) for r in rows]
+    if page > 1:
+        count = text(f"SELECT count(DISTINCT thread_id) FROM ({hits}) h").bindparams(
+            *(bindparam(k, expanding=True) for k in ("archive_ids", "automated") if k in params and k in hits),
+            *(bindparam(k, type_=UTCDateTime()) for k, v in params.items() if isinstance(v, datetime)),
+        )
+        return int(session.execute(count, params).scalar() or 0), []
+    return 0, []
+
+
+def highlight_for(parsed: Query) -> tuple[Highlight, Highlight]:
+    """What to mark in body snippets and in quote snippets."""
+
+    def build(terms: list[Term]) -> Highlight:
+        exact = {t for term in terms for t in (term.tokens[:-1] if term.prefix else term.tokens)}
+        return Highlight(frozenset(exact), tuple(term.tokens[-1] for term in terms if term.prefix))
+
+    terms = parsed.terms()
+    return build([t for t in terms if t.field != "quote"]), build(terms)
+
+
+def search_parsed(
+    session: Session,
+    parsed: Query,
+    source: str,
+    *,
+    archive_ids: list[int] | None,
+    page: int,
+    per_page: int,
+    sort: Sort,
+    include_automated: bool = False,
+    exclude_thread_id: int | None = None,
+    snippets: bool = True,
+) -> SearchPage:
+    if sort not in ("relevance", "date"):
+        raise QueryError("sort must be 'relevance' or 'date'")
+    page = max(1, min(int(page), MAX_PAGE))
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    total, rows = run_query(
+        session, parsed, archive_ids=archive_ids, page=page, per_page=per_page, sort=sort,
+        include_automated=include_automated, exclude_thread_id=exclude_thread_id,
+    )
+    if not rows:
+        return SearchPage(source, page, per_page, sort, total, [])
+    messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_([r[0] for r in rows])))}
+    thread_ids = list(dict.fromkeys(r[1] for r in rows))
+    threads = {
+        t.id: (t, slug)
+        for t, slug in session.execute(
+            select(Thread, Archive.slug).join(Archive, Archive.id == Thread.archive_id).where(Thread.id.in_(thread_ids))
+        )
+    }
+    body_hl, quote_hl = highlight_for(parsed)
+    grouped: dict[int, list[MessageHit]] = {tid: [] for tid in thread_ids}
+    info: dict[int, tuple[float, int]] = {}
+    for mid, tid, score, t_score, t_hits in rows:
+        msg = messages[mid]
+        info[tid] = (t_score, t_hits)
+        grouped[tid].append(_message_hit(msg, score, body_hl, quote_hl, snippets))
+    results = []
+    for tid in thread_ids:
+        thread, slug = threads[tid]
+        hits = grouped[tid]
+        t_score, t_hits = info[tid]
+        subject = thread.subject or hits[0].subject
+        results.append(
+            ThreadHit(
+                thread_id=tid, thread_key=thread.key, archive_id=thread.archive_id, archive_slug=slug,
+                subject=subject, subject_snippet=make_snippet(subject, body_hl, words=200),
+                score=t_score, last_match_at=max((h.date for h in hits if h.date), default=None),
+                message_count=thread.message_count, match_count=t_hits, messages=tuple(hits),
+            )
+        )
+    return SearchPage(source, page, per_page, sort, total, results)
+
+
+def _message_hit(msg: Message, score: float, body_hl: Highlight, quote_hl: Highlight, snippets: bool) -> MessageHit:
+    snippet, source = Snippet(()), "body"
+    if snippets:
+        snippet = make_snippet(msg.body, body_hl)
+        if not snippet.has_match and msg.quote:
+            quoted = make_snippet(msg.quote, quote_hl)
+            if quoted.has_match and quote_hl != body_hl:
+                snippet, source = quoted, "quote"
+    return MessageHit(
+        id=msg.id, key=msg.message_id_hash, message_id=msg.message_id, subject=msg.subject,
+        from_name=msg.from_name, from_address=msg.from_address, date=msg.date, score=score,
+        snippet=snippet, snippet_source=source,
+    )
+
+
+def search(
+    session: Session,
+    query: str,
+    *,
+    archive_ids: list[int] | None,
+    page: int = 1,
+    per_page: int = 20,
+    sort: Sort = "relevance",
+    include_automated: bool = False,
+) -> SearchPage:
+    """Search messages, one result per thread; raises QueryError (and nothing else for bad input).
+
+    archive_ids: the archives to search (from readable_archive_ids()); None searches
+    every archive, for internal callers only. Hidden, redacted, ghost and collapsed
+    duplicate messages are never returned; auto-replies, bounces, read receipts and
+    recalls only with include_automated=True. sort="relevance" orders threads by
+    their best message's score (bm25 on SQLite, ts_rank on PostgreSQL; subject and
+    sender weigh more than the body), ties by the newest matching message;
+    sort="date" by the newest matching message. See SearchPage for the result shape.
+    """
+    return search_parsed(
+        session, parse(query), query, archive_ids=archive_ids, page=page, per_page=per_page, sort=sort,
+        include_automated=include_automated,
+    )
