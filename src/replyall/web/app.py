@@ -9,6 +9,7 @@ from replyall.clock import Clock, SystemClock
 from replyall.config import Settings
 from replyall.db.engine import Database
 from replyall.web.routes import health
+from replyall.web.site import install_site
 
 
 def create_app(settings: Settings, db: Database, clock: Clock | None = None) -> FastAPI:
@@ -17,4 +18,5 @@ def create_app(settings: Settings, db: Database, clock: Clock | None = None) -> 
     app.state.db = db
     app.state.clock = clock or SystemClock()
     app.include_router(health.router)
+    install_site(app, settings)
     return app

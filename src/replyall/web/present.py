@@ -1,0 +1,127 @@
+"""Shape database rows for display: conversation order, depth, and what is shown collapsed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from replyall.db.models import Message, Thread
+
+#: Indentation stops here so a 40-deep reply chain still fits a phone screen.
+MAX_DEPTH = 8
+
+REASONS = {
+    "new": "Started a new conversation",
+    "references": "Joined by its reply headers (In-Reply-To / References)",
+    "in_reply_to": "Joined by its In-Reply-To header",
+    "subject": "Joined by subject and shared participants (its reply headers were missing)",
+    "thread_index": "Joined by Outlook's Thread-Index header",
+    "conversation": "Joined by Outlook's conversation id",
+    "merge": "Moved here when two conversations were found to be one",
+    "ghost": "Placeholder for a message the archive has not received",
+}
+
+KIND_LABELS = {
+    "auto_reply": "Automatic reply",
+    "bounce": "Delivery failure report",
+    "recall": "Recall request",
+    "receipt": "Read receipt",
+}
+
+
+def reason_text(reason: str) -> str:
+    return REASONS.get(reason, reason.replace("_", " ").capitalize())
+
+
+@dataclass
+class Entry:
+    message: Message
+    depth: int
+
+    @property
+    def indent(self) -> int:
+        return min(self.depth, MAX_DEPTH)
+
+
+def conversation_order(messages: list[Message]) -> list[Entry]:
+    """Depth-first: each reply right under what it answers, siblings by date.
+
+    A parent outside this thread (or missing) makes its child a root; a visited set
+    guards against a parent cycle that bad References could have produced.
+    """
+    by_id = {m.id: m for m in messages}
+    children: dict[int | None, list[Message]] = {}
+    for m in messages:
+        parent = m.parent_id if m.parent_id in by_id and m.parent_id != m.id else None
+        children.setdefault(parent, []).append(m)
+    out: list[Entry] = []
+    seen: set[int] = set()
+
+    def walk(parent: int | None, depth: int) -> None:
+        stack = [(m, depth) for m in reversed(children.get(parent, []))]
+        while stack:
+            m, d = stack.pop()
+            if m.id in seen:
+                continue
+            seen.add(m.id)
+            out.append(Entry(m, d))
+            stack.extend((c, d + 1) for c in reversed(children.get(m.id, [])))
+
+    walk(None, 0)
+    for m in messages:  # members of a cycle have no root: show them rather than lose them
+        if m.id not in seen:
+            walk_from = Entry(m, 0)
+            seen.add(m.id)
+            out.append(walk_from)
+    # Ghosts with no children left are noise: show a ghost only when it holds the tree together.
+    return [e for e in out if not e.message.is_ghost or children.get(e.message.id)]
+
+
+def flat_order(messages: list[Message]) -> list[Entry]:
+    return [Entry(m, 0) for m in messages if not m.is_ghost]
+
+
+def is_auto(message: Message) -> bool:
+    return message.kind in KIND_LABELS
+
+
+def is_new(thread: Thread, now: datetime) -> bool:
+    return thread.started_at is not None and thread.started_at >= now - timedelta(hours=24)
+
+
+def is_unanswered(human_messages: int) -> bool:
+    return human_messages <= 1
+
+
+def pages(page: int, total: int, per_page: int) -> dict[str, int | None]:
+    last = max(1, -(-total // per_page))
+    return {
+        "page": page,
+        "last": last,
+        "prev": page - 1 if page > 1 else None,
+        "next": page + 1 if page < last else None,
+        "total": total,
+    }
+
+
+FREE_MAIL = frozenset({
+    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.co.uk", "outlook.com", "live.com", "live.co.uk",
+    "yahoo.com", "yahoo.co.uk", "icloud.com", "me.com", "aol.com", "btinternet.com", "protonmail.com", "proton.me",
+})
+
+
+def organisation(domain: str) -> str:
+    """The organisation a mail domain stands for; free-mail domains name no organisation."""
+    domain = (domain or "").lower()
+    if not domain:
+        return "Unknown"
+    if domain in FREE_MAIL:
+        return f"Personal address ({domain})"
+    return domain
+
+
+def subject_changed(subject: str, thread_subject: str) -> bool:
+    """True when a reply renamed the conversation (not just "Re:"/"AW:" prefixes): worth showing."""
+    from replyall.mail.subject import normalize_subject
+
+    return normalize_subject(subject or "") != normalize_subject(thread_subject or "")

@@ -1,0 +1,63 @@
+"""The thread page: a conversation in tree or date order, with similar conversations."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy.orm import Session
+
+from replyall.db.models import Archive, Thread
+from replyall.web import present, queries
+from replyall.web.access import ReaderDep, check_readable, make_view, not_found
+from replyall.web.deps import SessionDep, SettingsDep
+from replyall.web.templating import render
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+
+
+def readable_thread(session: Session, key: str, reader) -> tuple[Thread, Archive]:
+    """The thread (following merge aliases) and its archive, or 404 for unknown and unreadable alike."""
+    thread = queries.resolve_thread(session, key)
+    if thread is None or thread.message_count == 0:
+        raise not_found("Conversation")
+    archive = check_readable(session.get(Archive, thread.archive_id), reader, "Conversation")
+    return thread, archive
+
+
+def similar_threads(session: Session, thread: Thread, limit: int = 5) -> list[Thread] | None:
+    """Other conversations like this one, from the search engine; None while search is not installed."""
+    try:
+        from replyall.db import search as search_module  # built by the search issue
+    except ImportError:
+        return None
+    finder = getattr(search_module, "similar_threads", None)
+    if finder is None:
+        return None
+    try:
+        return list(finder(session, thread.id, limit=limit))
+    except Exception:  # noqa: BLE001 - a failing suggestion must not take the conversation down
+        log.exception("similar conversations failed", extra={"thread": thread.key})
+        return None
+
+
+@router.get("/t/{key}", name="thread_page")
+def thread_page(
+    request: Request, key: str, session: SessionDep, reader: ReaderDep, settings: SettingsDep,
+    view: Annotated[Literal["tree", "flat"], Query()] = "tree",
+):
+    thread, archive = readable_thread(session, key, reader)
+    if thread.key != key:
+        # A merged-away or differently-cased key: send readers (and search engines) to the one URL.
+        url = request.url_for("thread_page", key=thread.key)
+        return RedirectResponse(f"{url}?view=flat" if view == "flat" else str(url), status_code=301)
+    messages = queries.thread_messages(session, thread.id)
+    entries = present.conversation_order(messages) if view == "tree" else present.flat_order(messages)
+    return render(request, "thread.html", {
+        "archive": archive, "thread": thread, "entries": entries, "view_mode": view,
+        "view": make_view(archive, reader, settings), "similar": similar_threads(session, thread),
+    })

@@ -1,0 +1,72 @@
+"""Build mail and push it through the real intake and pipeline, for the web tests."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from sqlalchemy import select
+
+from replyall.db.models import Archive, Message, Thread
+from replyall.intake.store import store_raw
+from replyall.pipeline.runner import drain
+
+LIST = "comms-network@archive.example.org"
+PRIVATE = "private@archive.example.org"
+
+
+def make_mail(
+    mid: str, *, subject: str = "Winter campaign", sender: tuple[str, str] = ("Jane Doe", "jane@council.gov.uk"),
+    date: datetime, body: str = "Hello all,\n\nAny ideas?\n", parent: str | None = None,
+    references: list[str] | None = None, to: str = LIST, headers: dict[str, str] | None = None,
+    attachments: list[tuple[str, str, bytes]] = (),
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = f'"{sender[0]}" <{sender[1]}>' if sender[0] else sender[1]
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = f"<{mid}>"
+    msg["Date"] = format_datetime(date)
+    if parent:
+        msg["In-Reply-To"] = f"<{parent}>"
+        msg["References"] = " ".join(f"<{r}>" for r in (references or [parent]))
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(body)
+    for filename, ctype, data in attachments:
+        maintype, subtype = ctype.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+def ingest(db, settings, clock, *raws: bytes, slug: str = "comms-network") -> None:
+    with db.transaction() as session:
+        archive_id = session.scalar(select(Archive.id).where(Archive.slug == slug))
+        for raw in raws:
+            store_raw(session, archive_id, raw, clock=clock, source="smtp")
+    counts = drain(db, settings, clock)
+    assert counts.get("done", 0) == len(raws), counts
+
+
+def thread_key_of(db, mid: str) -> str:
+    with db.reader() as session:
+        return session.scalar(select(Thread.key).join(Message, Message.thread_id == Thread.id).where(Message.message_id == mid))
+
+
+def hash_of(db, mid: str) -> str:
+    with db.reader() as session:
+        return session.scalar(select(Message.message_id_hash).where(Message.message_id == mid))
+
+
+def conversation(start: datetime, n: int, *, prefix: str = "c", subject: str = "Budget question") -> list[bytes]:
+    """A first message and n-1 replies, each answering the previous one or the first."""
+    out = [make_mail(f"{prefix}0@council.gov.uk", subject=subject, date=start)]
+    for i in range(1, n):
+        parent = f"{prefix}{(i - 1) if i % 3 else 0}@council.gov.uk"
+        out.append(make_mail(
+            f"{prefix}{i}@council.gov.uk", subject=f"Re: {subject}", date=start + timedelta(minutes=i),
+            sender=(f"Person {i % 7}", f"person{i % 7}@trust{i % 3}.nhs.uk"), parent=parent,
+            body=f"Reply number {i}.\n\nOn an earlier day someone wrote:\n> quoted line {i}\n",
+        ))
+    return out
