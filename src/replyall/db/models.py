@@ -352,3 +352,33 @@ class ErasureRequest(Base):
     decided_by: Mapped[str | None] = mapped_column(String(320))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class BoilerplateSighting(Base):
+    """One sender was seen sending one candidate block (a first or last paragraph) in a scope.
+
+    scope is "*" (the whole archive) or "domain:<domain>". A block sent by several
+    distinct senders of a scope is boilerplate (cleaning.disclaimer.BoilerplateLearner);
+    the primary key makes recording idempotent and counting one index range.
+    """
+
+    __tablename__ = "boilerplate_sightings"
+
+    archive_id: Mapped[int] = mapped_column(ForeignKey("archives.id", ondelete="CASCADE"), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sender: Mapped[str] = mapped_column(String(320), primary_key=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BoilerplateBlock(Base):
+    """The text of a block behind a fingerprint, so an administrator can see what was learned."""
+
+    __tablename__ = "boilerplate_blocks"
+
+    archive_id: Mapped[int] = mapped_column(ForeignKey("archives.id", ondelete="CASCADE"), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(40), primary_key=True)
+    sample: Mapped[str] = mapped_column(Text)
+    line_count: Mapped[int] = mapped_column(Integer)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
