@@ -36,6 +36,7 @@ class Parts:
     smtp: bool = True
     web: bool = True
     worker: bool = True
+    digest: bool = True
 
 
 class Service:
@@ -49,6 +50,7 @@ class Service:
         self.web: _EmbeddedUvicorn | None = None
         self._tasks: list[asyncio.Task] = []
         self._stop = asyncio.Event()
+        self._digest_stop = asyncio.Event()
         self.smtp_port: int | None = None
         self.web_port: int | None = None
 
@@ -72,6 +74,12 @@ class Service:
             self.smtp = await start_server(self.settings, self.db, self.clock, on_stored=notify)
             self.smtp_port = self.smtp.port
             log.info("smtp listening", extra={"host": self.settings.smtp.host, "port": self.smtp_port})
+        if self.parts.digest and self.settings.digest.enabled:
+            from replyall.digest.schedule import run_scheduler
+
+            self._tasks.append(asyncio.create_task(
+                run_scheduler(self.db, self.settings, self.clock, self._digest_stop), name="digest"
+            ))
         if self.parts.web:
             app = create_app(self.settings, self.db, self.clock)
             config = uvicorn.Config(
@@ -110,6 +118,7 @@ class Service:
             await self.smtp.close()
         if self.worker is not None:
             self.worker.stop()
+        self._digest_stop.set()
         if self.web is not None:
             self.web.should_exit = True
         if self._tasks:

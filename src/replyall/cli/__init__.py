@@ -39,6 +39,7 @@ def _register() -> None:
     for module_name, attr in (
         ("replyall.cli.clean", "clean"),
         ("replyall.cli.mail", "COMMANDS"),
+        ("replyall.cli.digest", "COMMANDS"),
     ):
         try:
             module = __import__(module_name, fromlist=[attr])

@@ -48,14 +48,14 @@ def serve(app: AppContext) -> None:
 @pass_app
 def smtp(app: AppContext) -> None:
     """Run only the SMTP listener (several may share one PostgreSQL database)."""
-    _run(app, _parts(web=False, worker=False))
+    _run(app, _parts(web=False, worker=False, digest=False))
 
 
 @click.command()
 @pass_app
 def web(app: AppContext) -> None:
     """Run only the web archive."""
-    _run(app, _parts(smtp=False, worker=False))
+    _run(app, _parts(smtp=False, worker=False, digest=False))
 
 
 @click.command()
@@ -74,7 +74,7 @@ def worker(app: AppContext, once: bool) -> None:
             database.close()
         click.echo(", ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "nothing pending")
         return
-    _run(app, _parts(smtp=False, web=False))
+    _run(app, _parts(smtp=False, web=False, digest=False))
 
 
 COMMANDS = (serve, smtp, web, worker)
