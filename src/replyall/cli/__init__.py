@@ -38,6 +38,7 @@ def _register() -> None:
     # Commands owned by other stages register themselves here as they arrive.
     for module_name, attr in (
         ("replyall.cli.clean", "clean"),
+        ("replyall.cli.reindex", "reindex"),
         ("replyall.cli.mail", "COMMANDS"),
         ("replyall.cli.digest", "COMMANDS"),
     ):

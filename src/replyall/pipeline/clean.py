@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
+from replyall.clock import Clock
 from replyall.cleaning import BODY, DISCLAIMER, SIGNATURE, BoilerplateLearner, Cleaned, clean_text
 from replyall.db.boilerplate import DbBoilerplateStore
 from replyall.mail.mime import ParsedMessage
@@ -12,9 +15,9 @@ from replyall.pipeline.context import Context
 LEARNS_FROM = frozenset({"normal"})
 
 
-def learner_for(ctx: Context) -> BoilerplateLearner:
-    """The archive's boilerplate learner, writing through this message's transaction."""
-    return BoilerplateLearner(DbBoilerplateStore(ctx.session, ctx.archive.id, ctx.clock))
+def learner_from(session: Session, archive_id: int, clock: Clock) -> BoilerplateLearner:
+    """An archive's boilerplate learner, reading and writing through the caller's transaction."""
+    return BoilerplateLearner(DbBoilerplateStore(session, archive_id, clock))
 
 
 def clean_parsed(parsed: ParsedMessage, learner: BoilerplateLearner | None) -> Cleaned:
@@ -33,7 +36,7 @@ def observe(learner: BoilerplateLearner, parsed: ParsedMessage, cleaned: Cleaned
 def run(ctx: Context) -> None:
     parsed = ctx.parsed
     assert parsed is not None
-    learner = learner_for(ctx)
+    learner = learner_from(ctx.session, ctx.archive.id, ctx.clock)
     # Clean with what earlier messages taught, then let this one teach: a footer
     # becomes boilerplate from the message after the one that confirms it.
     ctx.cleaned = clean_parsed(parsed, learner)
