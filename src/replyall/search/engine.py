@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
@@ -16,6 +17,8 @@ from replyall.search.query import Filter, Or, Query, QueryError, Term, parse
 from replyall.search.text import Highlight, Snippet, make_snippet
 
 Sort = Literal["relevance", "date"]
+#: (archive id, text) -> text as this reader may see it (e.g. addresses obfuscated).
+DisplayText = Callable[[int, str], str]
 #: Messages shown under each thread result, best first.
 MESSAGES_PER_THREAD = 3
 MAX_PER_PAGE = 100
@@ -56,10 +59,17 @@ class ThreadHit:
     message_count: int
     match_count: int
     messages: tuple[MessageHit, ...]
+    #: The thread's own last activity (not only the matches'), as Thread has it.
+    last_activity_at: datetime | None = None
 
     @property
-    def best(self) -> MessageHit:
-        return self.messages[0]
+    def best(self) -> MessageHit | None:
+        return self.messages[0] if self.messages else None
+
+    @property
+    def key(self) -> str:
+        # Same name as Thread.key, so a template listing threads takes either.
+        return self.thread_key
 
 
 @dataclass(frozen=True)
@@ -253,6 +263,7 @@ def search_parsed(
     include_automated: bool = False,
     exclude_thread_id: int | None = None,
     snippets: bool = True,
+    display_text: DisplayText | None = None,
 ) -> SearchPage:
     if sort not in ("relevance", "date"):
         raise QueryError("sort must be 'relevance' or 'date'")
@@ -278,7 +289,8 @@ def search_parsed(
     for mid, tid, score, t_score, t_hits in rows:
         msg = messages[mid]
         info[tid] = (t_score, t_hits)
-        grouped[tid].append(_message_hit(msg, score, body_hl, quote_hl, snippets))
+        shown = (lambda value, a=msg.archive_id: display_text(a, value)) if display_text else (lambda value: value)
+        grouped[tid].append(_message_hit(msg, score, body_hl, quote_hl, snippets, shown))
     results = []
     for tid in thread_ids:
         thread, slug = threads[tid]
@@ -291,17 +303,21 @@ def search_parsed(
                 subject=subject, subject_snippet=make_snippet(subject, body_hl, words=200),
                 score=t_score, last_match_at=max((h.date for h in hits if h.date), default=None),
                 message_count=thread.message_count, match_count=t_hits, messages=tuple(hits),
+                last_activity_at=thread.last_activity_at,
             )
         )
     return SearchPage(source, page, per_page, sort, total, results)
 
 
-def _message_hit(msg: Message, score: float, body_hl: Highlight, quote_hl: Highlight, snippets: bool) -> MessageHit:
+def _message_hit(
+    msg: Message, score: float, body_hl: Highlight, quote_hl: Highlight, snippets: bool, shown: Callable[[str], str]
+) -> MessageHit:
     snippet, source = Snippet(()), "body"
     if snippets:
-        snippet = make_snippet(msg.body, body_hl)
+        # The excerpt is cut from the text as this reader may see it, never the other way round.
+        snippet = make_snippet(shown(msg.body), body_hl)
         if not snippet.has_match and msg.quote:
-            quoted = make_snippet(msg.quote, quote_hl)
+            quoted = make_snippet(shown(msg.quote), quote_hl)
             if quoted.has_match and quote_hl != body_hl:
                 snippet, source = quoted, "quote"
     return MessageHit(
@@ -320,6 +336,7 @@ def search(
     per_page: int = 20,
     sort: Sort = "relevance",
     include_automated: bool = False,
+    display_text: DisplayText | None = None,
 ) -> SearchPage:
     """Search messages, one result per thread; raises QueryError (and nothing else for bad input).
 
@@ -330,8 +347,10 @@ def search(
     their best message's score (bm25 on SQLite, ts_rank on PostgreSQL; subject and
     sender weigh more than the body), ties by the newest matching message;
     sort="date" by the newest matching message. See SearchPage for the result shape.
+    display_text(archive_id, text) is applied to bodies before snippets are cut (pass
+    the reader's address obfuscation).
     """
     return search_parsed(
         session, parse(query), query, archive_ids=archive_ids, page=page, per_page=per_page, sort=sort,
-        include_automated=include_automated,
+        include_automated=include_automated, display_text=display_text,
     )

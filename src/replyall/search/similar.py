@@ -84,8 +84,13 @@ def similar_threads(
     """Up to `limit` other threads ranked by how well they match this thread's key terms.
 
     Results are ThreadHit like search()'s, without snippets (the thread page shows
-    titles). archive_ids restricts as in search(); pass readable_archive_ids().
+    titles). archive_ids restricts as in search() (pass readable_archive_ids()); None
+    means the thread's own archive, so a caller that forgets can never leak a title
+    from an archive the reader may not see.
     """
+    if archive_ids is None:
+        own = session.scalar(select(Message.archive_id).where(Message.thread_id == thread_id).limit(1))
+        archive_ids = [own] if own is not None else []
     terms = key_terms(session, thread_id)
     if not terms:
         return []
