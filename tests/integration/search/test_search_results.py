@@ -1,0 +1,155 @@
+"""Results: grouped by thread, ranked, snippets escaped, paginated; hidden and redacted mail never found."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, select, text
+
+from replyall.db.models import Message
+from replyall.search import index_message, rebuild, search, similar_threads, unindex_message
+
+
+def day(n: int) -> datetime:
+    return datetime(2025, 1, 1, 12, 0, tzinfo=UTC) + timedelta(days=n)
+
+
+def test_one_result_per_thread_with_its_best_messages(mailer, find):
+    root = mailer.send("Flu vaccine clinics", "Clinics open next week for staff vaccine appointments.", date=day(0))
+    for i in range(4):
+        mailer.send("Re: Flu vaccine clinics", f"Reply {i}: is the vaccine free for contractors?",
+                    in_reply_to=root, date=day(i + 1), sender=f"P{i} <p{i}@nhs.example.uk>")
+    mailer.send("Vaccine stock", "Vaccine stock arrives Monday.", date=day(2))
+    page = find("vaccine")
+    assert page.total == 2 and len(page.results) == 2
+    flu = next(r for r in page.results if r.thread_key == mailer.thread_key(root))
+    assert flu.match_count == 5
+    assert len(flu.messages) == 3  # the best three, best first
+    assert [m.score for m in flu.messages] == sorted((m.score for m in flu.messages), reverse=True)
+    assert flu.score == flu.messages[0].score
+    assert all(m.snippet.has_match for m in flu.messages)
+
+
+def test_subject_match_ranks_above_body_match(mailer, find):
+    # The body-only match is newer, so recency alone would put it first.
+    mailer.send("Council tax reminders", "Letters go out in March.", date=day(0))
+    mailer.send("Misc notes", "Someone asked about council tax reminders in passing.", date=day(30))
+    page = find("reminders")
+    assert [r.subject for r in page.results] == ["Council tax reminders", "Misc notes"]
+    assert page.results[0].score > page.results[1].score
+
+
+def test_sender_match_ranks_above_body_match(mailer, find):
+    mailer.send("Note A", "Please ask Okonkwo about it.", date=day(30))
+    mailer.send("Note B", "Here is the plan.", sender="Ada Okonkwo <ada@council.gov.uk>", date=day(0))
+    assert [r.subject for r in find("okonkwo").results] == ["Note B", "Note A"]
+
+
+def test_equal_scores_are_ordered_newest_first(mailer, find):
+    for n, subject in ((0, "Old"), (9, "Newest"), (5, "Middle")):
+        mailer.send(subject, "Identical text about the drainage survey.", date=day(n))
+    page = find("drainage")
+    assert len({r.score for r in page.results}) == 1
+    assert [r.subject for r in page.results] == ["Newest", "Middle", "Old"]
+
+
+def test_sort_by_date(mailer, find):
+    mailer.send("Pothole map", "pothole pothole pothole", date=day(0))
+    mailer.send("Roads", "one pothole", date=day(10))
+    assert [r.subject for r in find("pothole").results][0] == "Pothole map"
+    assert [r.subject for r in find("pothole", sort="date").results] == ["Roads", "Pothole map"]
+
+
+def test_snippets_highlight_terms_and_escape_html(mailer, find):
+    mailer.send("Web form", "After the upgrade & the Lottery bid, our form showed <script>alert('x')</script> to everyone.")
+    best = find("upgrade lottery").results[0].best
+    html = str(best.snippet.html())
+    assert "<script" not in html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+    assert "<mark>upgrade</mark>" in html and "<mark>Lottery</mark>" in html
+    assert "&amp;" in html
+    assert [t for t, hit in best.snippet.segments if hit] == ["upgrade", "Lottery"]
+    assert "<script>" in str(best.snippet)  # plain text keeps the characters, for JSON or text use
+    assert best.snippet.__html__() == html
+
+
+def test_prefix_and_folded_words_are_highlighted(mailer, find):
+    mailer.send("Café opening", "The Café at Zoë's library reopens; recycling bins moved.")
+    hits = [t for t, hit in find("cafe zoe recycl*").results[0].best.snippet.segments if hit]
+    assert hits == ["Café", "Zoë", "recycling"]
+
+
+def test_pagination(mailer, find):
+    for i in range(25):
+        mailer.send(f"Minutes {i:02d}", "minutes of the board meeting", date=day(i))
+    pages = [find("minutes", page=p, per_page=10) for p in (1, 2, 3)]
+    assert [p.total for p in pages] == [25, 25, 25]
+    assert [len(p.results) for p in pages] == [10, 10, 5]
+    keys = [r.thread_key for p in pages for r in p.results]
+    assert len(set(keys)) == 25
+    assert pages[0].has_next and pages[1].has_next and not pages[2].has_next and pages[2].pages == 3
+    beyond = find("minutes", page=4, per_page=10)
+    assert beyond.results == [] and beyond.total == 25
+
+
+def test_hidden_redacted_and_auto_replies_are_not_returned(mailer, find, db):
+    shown = mailer.send("Asbestos survey", "The asbestos survey is booked.")
+    hidden = mailer.send("Asbestos (hidden)", "asbestos hidden copy")
+    redacted = mailer.send("Asbestos (redacted)", "asbestos and a home phone number")
+    mailer.send("Automatic reply: Asbestos", "I am out of the office; asbestos queries to Bob.",
+                headers={"Auto-Submitted": "auto-replied"})
+    with db.transaction() as s:
+        s.scalars(select(Message).where(Message.message_id == hidden)).one().hidden = True  # no reindex: the query filters too
+        msg = s.scalars(select(Message).where(Message.message_id == redacted)).one()
+        msg.body, msg.redacted = "[redacted]", True
+        index_message(s, msg)  # redaction drops the entry: the old text is gone from the index
+    assert [r.subject for r in find("asbestos").results] == ["Asbestos survey"]
+    assert {r.subject for r in find("asbestos", include_automated=True).results} == {
+        "Asbestos survey", "Automatic reply: Asbestos"}
+    assert find("phone").total == 0
+    with db.reader() as s:
+        mid = s.scalar(select(Message.id).where(Message.message_id == redacted))
+        column = "rowid" if s.get_bind().dialect.name == "sqlite" else "message_id"
+        assert s.execute(text(f"SELECT count(*) FROM search_fts WHERE {column} = :id"), {"id": mid}).scalar() == 0
+    assert shown
+
+
+def test_unindex_delete_and_rebuild(mailer, find, db):
+    keep = mailer.send("Gull nuisance", "Gulls again on the town hall roof.")
+    gone = mailer.send("Gull deterrents", "Gull spikes quote attached.")
+    with db.transaction() as s:
+        unindex_message(s, mailer.message(gone).id)
+    assert [r.subject for r in find("gull").results] == ["Gull nuisance"]
+    with db.transaction() as s:
+        assert rebuild(s) == 2
+    assert find("gull").total == 2
+    with db.transaction() as s:
+        # Deleting the message takes its entry with it (trigger on SQLite, cascade on PostgreSQL).
+        s.execute(delete(Message).where(Message.message_id == gone))
+        column = "rowid" if s.get_bind().dialect.name == "sqlite" else "message_id"
+        assert s.execute(text(f"SELECT count(*) FROM search_fts")).scalar() == 1
+    assert [r.subject for r in find("gull").results] == ["Gull nuisance"] and keep
+
+
+def test_archive_ids_restrict_results(mailer, db, settings):
+    from replyall.search import readable_archive_ids
+
+    mailer.send("Pension rules", "pension rules", archive="comms-network")
+    mailer.send("Pension rules (members)", "pension rules", archive="private-list")
+    with db.reader() as s:
+        ids = readable_archive_ids(s, settings)
+        assert [r.subject for r in search(s, "pension", archive_ids=ids).results] == ["Pension rules"]
+        assert search(s, "pension", archive_ids=[]).total == 0
+
+
+def test_similar_threads(mailer, db):
+    base = mailer.send("Wildflower verges trial", "Mowing less on verges lets wildflower meadows grow; pollinators return.")
+    mailer.send("Re: Wildflower verges trial", "Our verges trial with wildflower seed worked, pollinators counted.",
+                in_reply_to=base)
+    mailer.send("Verges and wildflower planting", "We seeded verges with wildflower mixes for pollinators.", date=day(3))
+    mailer.send("Car park charges", "Charges rise in April for the car park.")
+    mailer.send("Verges (private)", "verges wildflower pollinators", archive="private-list")
+    with db.reader() as s:
+        thread_id = mailer.message(base).thread_id
+        similar = similar_threads(s, thread_id, limit=5)
+        assert [t.subject for t in similar] == ["Verges and wildflower planting"]
+        assert similar[0].key == similar[0].thread_key
