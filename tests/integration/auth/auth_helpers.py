@@ -1,0 +1,140 @@
+"""A real SMTP sink for the relay, mail fixtures for a members-only archive, and sign-in by link."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from datetime import datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from aiosmtpd.smtp import SMTP
+from sqlalchemy import select
+
+from replyall.db.models import Archive
+from replyall.intake.store import store_raw
+from replyall.pipeline.runner import drain
+
+PRIVATE = "private@archive.example.org"
+PUBLIC = "comms-network@archive.example.org"
+ADMIN = "admin@archive-keepers.gov.uk"
+MEMBER = "jane@council.gov.uk"
+CC_MEMBER = "sam@nhs-trust.nhs.uk"
+OUTSIDER = "mallory@example.com"
+#: A word that appears only in the members-only archive's mail: no anonymous or
+#: non-member response may ever contain it.
+SECRET = "zanzibarquartz"
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class _Handler:
+    def __init__(self) -> None:
+        self.received: list[tuple[list[str], bytes]] = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            self.received.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 2.0.0 OK queued"
+
+
+class Sink:
+    """aiosmtpd on 127.0.0.1:0 in its own thread, standing in for the relay."""
+
+    def __init__(self) -> None:
+        self.handler = _Handler()
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+
+    async def _start(self) -> None:
+        self.server = await self.loop.create_server(lambda: SMTP(self.handler, hostname="sink.test"), "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [message_from_bytes(raw, policy=policy.default) for rcpt, raw in self.handler.received if address in rcpt]
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.to(address)
+
+    def close(self) -> None:
+        async def stop() -> None:
+            self.server.close()
+            await self.server.wait_closed()
+
+        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+def mail(
+    mid: str, *, sender: str = MEMBER, to: str = PRIVATE, cc: str = CC_MEMBER, subject: str = "Flood plan",
+    body: str = f"The {SECRET} figures are attached.\n", date: datetime, parent: str | None = None,
+    references: list[str] | None = None, headers: dict[str, str] | None = None,
+    attachment: tuple[str, bytes] | None = None,
+) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
+    msg["Subject"] = subject
+    msg["Message-ID"] = f"<{mid}>"
+    msg["Date"] = format_datetime(date)
+    if parent:
+        msg["In-Reply-To"] = f"<{parent}>"
+        msg["References"] = " ".join(f"<{r}>" for r in (references or [parent]))
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.set_content(body)
+    if attachment:
+        msg.add_attachment(attachment[1], maintype="text", subtype="plain", filename=attachment[0])
+    return msg.as_bytes()
+
+
+def ingest(db, settings, clock, *raws: bytes, slug: str = "private-list") -> None:
+    with db.transaction() as session:
+        archive_id = session.scalar(select(Archive.id).where(Archive.slug == slug))
+        for raw in raws:
+            store_raw(session, archive_id, raw, clock=clock, source="smtp")
+    counts = drain(db, settings, clock)
+    assert counts.get("done", 0) == len(raws), counts
+
+
+def csrf_of(html: str) -> str:
+    found = CSRF.search(html)
+    assert found, "no CSRF token in the form"
+    return found.group(1)
+
+
+def link_in(message: EmailMessage) -> str:
+    body = message.get_content()
+    found = re.search(r"http://archive\.test(/login/confirm\?token=\S+)", body)
+    assert found, body
+    return found.group(1)
+
+
+def sign_in(client, sink: Sink, address: str) -> None:
+    """The whole flow a person goes through: form, mail, link, confirm button."""
+    before = len(sink.to(address))
+    page = client.get("/login")
+    response = client.post("/login", data={"csrf_token": csrf_of(page.text), "address": address})
+    assert response.status_code == 200, response.text
+    messages = sink.wait_for(address, before + 1)
+    assert len(messages) == before + 1, f"no sign-in mail for {address}"
+    confirm = client.get(link_in(messages[-1]))
+    assert confirm.status_code == 200, confirm.text
+    token = re.search(r'name="token" value="([^"]+)"', confirm.text).group(1)
+    done = client.post("/login/confirm", data={"csrf_token": csrf_of(confirm.text), "token": token}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+
+
+def later(clock, minutes: int) -> datetime:
+    return clock.now() + timedelta(minutes=minutes)

@@ -1,0 +1,66 @@
+"""Fixtures for the members-only, sign-in and administration tests: a relay sink and the real app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from auth_helpers import ADMIN, Sink
+from fastapi.testclient import TestClient
+
+from replyall.web.app import create_app
+
+
+@pytest.fixture
+def sink() -> Iterator[Sink]:
+    server = Sink()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def settings(db_url, sink, settings_factory):
+    return settings_factory(
+        db_url,
+        relay={"host": "127.0.0.1", "port": sink.port, "from_address": "replyall@archive.example.org", "timeout": 10},
+        auth={"admins": [ADMIN]},
+    )
+
+
+@pytest.fixture
+def app(settings, db, clock):
+    return create_app(settings, db, clock)
+
+
+def _client(app) -> TestClient:
+    return TestClient(app, base_url="http://archive.test")
+
+
+@pytest.fixture
+def client(app):
+    with _client(app) as c:
+        yield c
+
+
+@pytest.fixture
+def new_client(app):
+    """Another browser: its own cookies, the same app."""
+    clients = []
+
+    def make() -> TestClient:
+        c = _client(app)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.close()
+
+
+@pytest.fixture
+def step(clock):
+    def advance(**kwargs) -> None:
+        clock.advance(timedelta(**kwargs))
+
+    return advance
