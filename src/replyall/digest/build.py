@@ -36,6 +36,12 @@ _ACK_RE = re.compile(
 )
 #: Bodies longer than this are never acknowledgements, whatever words they contain.
 _ACK_MAX_CHARS = 80
+_EMAIL = re.compile(r"([A-Za-z0-9._%+'=-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)")
+
+
+def hide_addresses(text: str) -> str:
+    """jo@example.org -> "jo at example.org", as the web shows addresses to the public."""
+    return _EMAIL.sub(r"\1 at \2", text)
 
 
 @dataclass(frozen=True)
@@ -194,12 +200,16 @@ def build_digest(
     threads: Iterable[ThreadIn],
     messages: Iterable[MessageIn],
     thread_url: Callable[[str], str],
+    obfuscate: bool = False,
 ) -> Digest:
     """The summary: threads with new messages (most active first) and still-unanswered threads.
 
     `messages` are all messages of the given threads (older ones tell who started a
-    thread and whether anyone answered); `thread_url(key)` makes the link.
+    thread and whether anyone answered); `thread_url(key)` makes the link. With
+    `obfuscate`, addresses in names and excerpts are written "jo at example.org"
+    (a public archive's summary goes to anyone who asks for it).
     """
+    shown_text = hide_addresses if obfuscate else (lambda text: text)
     digest = Digest(archive_slug, archive_name, day, window_start, window_end)
     by_thread: dict[int, list[MessageIn]] = {}
     for m in messages:
@@ -220,7 +230,7 @@ def build_digest(
                 if m.redacted or not m.body.strip() or is_acknowledgement(m.body):
                     acks.append(m)
                 else:
-                    excerpts.append(Excerpt(m.author, m.when, excerpt(m.body)))
+                    excerpts.append(Excerpt(shown_text(m.author), m.when, shown_text(excerpt(m.body))))
             digest.threads.append(
                 ThreadSummary(
                     key=thread.key,
@@ -228,12 +238,12 @@ def build_digest(
                     url=thread_url(thread.key),
                     is_new=starter in new,
                     new_count=len(new),
-                    authors=_distinct(m.author for m in new),
+                    authors=_distinct(shown_text(m.author) for m in new),
                     excerpts=excerpts,
                     ack_count=len(acks),
-                    ack_authors=_distinct(m.author for m in acks),
+                    ack_authors=_distinct(shown_text(m.author) for m in acks),
                     last_activity=max((m.when for m in new if m.when), default=None),
-                    started_by=starter.author,
+                    started_by=shown_text(starter.author),
                 )
             )
         # Still unanswered: asked in the last week (before this window, so it has had
@@ -248,7 +258,9 @@ def build_digest(
             )
             if not answered:
                 digest.unanswered.append(
-                    Unanswered(thread.key, thread.subject or "(no subject)", thread_url(thread.key), starter.author, started)
+                    Unanswered(
+                        thread.key, thread.subject or "(no subject)", thread_url(thread.key), shown_text(starter.author), started
+                    )
                 )
 
     digest.threads.sort(key=lambda t: (-t.new_count, -(t.last_activity or far_past).timestamp(), t.subject.lower()))

@@ -70,6 +70,7 @@ def digest_for(session: Session, settings: Settings, slug: str, day: date) -> Di
         threads=threads,
         messages=messages,
         thread_url=lambda key: thread_url(settings, archive.slug, key),
+        obfuscate=settings.web.obfuscate_addresses and archive.visibility == "public",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from email import policy
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -14,6 +15,11 @@ from replyall.config import Settings
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[object]]
+
+# Python's header folding turns any token longer than the line limit into an RFC 2047
+# encoded-word; a List-Unsubscribe URL with a signed token would then be unreadable
+# to mail clients. RFC 5322 2.1.1 allows 998 characters a line: fold only beyond that.
+SMTP_POLICY = policy.SMTP.clone(max_line_length=998)
 
 #: Tries per message; waits between them grow 5 s, 20 s, 80 s (times `backoff`).
 ATTEMPTS = 4
@@ -99,7 +105,7 @@ class Relay:
         for attempt in range(1, self.attempts + 1):
             try:
                 smtp = await self._connection()
-                _errors, reply = await smtp.send_message(message, sender=sender, recipients=[recipient])
+                _errors, reply = await smtp.sendmail(sender, [recipient], message.as_bytes(policy=SMTP_POLICY))
                 return reply
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 code, text = last = _reply(exc)
