@@ -98,7 +98,8 @@ class View:
 
     def who(self, name: str, address: str) -> str:
         """A display name; never the raw address when addresses are hidden."""
-        return name.strip() if name and name.strip() else self.address(address)
+        # The name too: broken From headers put the address inside the display name.
+        return self.text(name.strip()) if name and name.strip() else self.address(address)
 
     def text(self, value: str) -> str:
         return self._text(value) if self.hide else (value or "")

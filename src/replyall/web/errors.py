@@ -62,6 +62,8 @@ async def _http_error(request: Request, exc: StarletteHTTPException) -> Response
 async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
     if is_api(request.url.path):
         return JSONResponse({"detail": jsonable(exc.errors())}, status_code=422)
+    if any(e["loc"] and e["loc"][0] == "path" for e in exc.errors()):
+        return error_page(request, 404)  # /m/not-a-hash or /2026/13: no such page, not a bad form
     names = ", ".join(str(e["loc"][-1]) for e in exc.errors())
     return error_page(request, 400, f"Check the address: {names} is not valid.")
 

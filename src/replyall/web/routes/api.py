@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -158,7 +159,7 @@ def _by_message_id(session, message_id: str, reader) -> tuple[Message, Archive]:
 
 
 @router.get("/messages/{message_id:path}/raw", responses={**NOT_FOUND, 200: {"content": {"message/rfc822": {}},
-            "description": "The message exactly as received"}}, response_class=None,
+            "description": "The message exactly as received"}}, response_class=Response,
             summary="The original message (RFC 5322 bytes)")
 def api_message_raw(message_id: str, session: SessionDep, reader: ReaderDep):
     message, _ = _by_message_id(session, message_id, reader)

@@ -74,7 +74,7 @@ def message_page(request: Request, mid_hash: HashPath, session: SessionDep, read
     if mid_hash != message.message_id_hash:
         from fastapi.responses import RedirectResponse
 
-        return RedirectResponse(request.url_for("message_page", mid_hash=message.message_id_hash), status_code=301)
+        return RedirectResponse(request.app.url_path_for("message_page", mid_hash=message.message_id_hash), status_code=301)
     thread = session.get(Thread, message.thread_id)
     parent = session.get(Message, message.parent_id) if message.parent_id else None
     if parent is not None and parent.is_ghost:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -17,14 +17,7 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 
-
-def search_engine():
-    """The search function once the search issue has landed, else None (the page says so)."""
-    try:
-        from replyall.search.engine import search
-    except ImportError:
-        return None
-    return search
+PER_PAGE = 20
 
 
 @router.get("/search/help", name="search_help")
@@ -35,9 +28,21 @@ def search_help(request: Request):
 @router.get("/a/{slug}/search", name="search_page")
 def search_page(
     request: Request, archive: ArchiveDep, view: ViewDep, session: SessionDep, settings: SettingsDep,
-    q: Annotated[str, Query(max_length=500)] = "", page: Annotated[int, Query(ge=1, le=1000)] = 1,
+    q: Annotated[str, Query(max_length=1000)] = "", page: Annotated[int, Query(ge=1, le=500)] = 1,
+    sort: Literal["relevance", "date"] = "relevance",
 ):
-    engine = search_engine()
-    context = {"archive": archive, "view": view, "section": "search", "query": q.strip(), "available": engine is not None,
-               "results": [], "total": 0, "error": "", "pager": present.pages(1, 0, settings.web.per_page)}
+    from replyall.search import QueryError, search
+
+    query = q.strip()
+    context = {"archive": archive, "view": view, "section": "search", "query": query, "sort": sort,
+               "results": [], "total": 0, "error": "", "pager": present.pages(1, 0, PER_PAGE)}
+    if query:
+        try:
+            found = search(session, query, archive_ids=[archive.id], page=page, per_page=PER_PAGE, sort=sort,
+                           display_text=lambda _archive_id, text: view.text(text))
+        except QueryError as exc:
+            context["error"] = str(exc)
+        else:
+            context.update(results=found.results, total=found.total,
+                           pager=present.pages(found.page, found.total, found.per_page))
     return render(request, "search.html", context)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from replyall.db.models import Archive, Thread
 from replyall.web import present, queries
-from replyall.web.access import ReaderDep, check_readable, make_view, not_found
+from replyall.web.access import ReaderDep, check_readable, make_view, not_found, readable_archive_ids
 from replyall.web.deps import SessionDep, SettingsDep
 from replyall.web.templating import render
 
@@ -29,17 +29,12 @@ def readable_thread(session: Session, key: str, reader) -> tuple[Thread, Archive
     return thread, archive
 
 
-def similar_threads(session: Session, thread: Thread, limit: int = 5) -> list[Thread] | None:
-    """Other conversations like this one, from the search engine; None while search is not installed."""
+def similar_threads(session: Session, thread: Thread, reader, limit: int = 5) -> list | None:
+    """Other conversations like this one, from the archives this reader may see; None if search failed."""
+    from replyall.search import similar_threads as find_similar
+
     try:
-        from replyall.db import search as search_module  # built by the search issue
-    except ImportError:
-        return None
-    finder = getattr(search_module, "similar_threads", None)
-    if finder is None:
-        return None
-    try:
-        return list(finder(session, thread.id, limit=limit))
+        return list(find_similar(session, thread.id, limit=limit, archive_ids=readable_archive_ids(session, reader)))
     except Exception:  # noqa: BLE001 - a failing suggestion must not take the conversation down
         log.exception("similar conversations failed", extra={"thread": thread.key})
         return None
@@ -53,11 +48,11 @@ def thread_page(
     thread, archive = readable_thread(session, key, reader)
     if thread.key != key:
         # A merged-away or differently-cased key: send readers (and search engines) to the one URL.
-        url = request.url_for("thread_page", key=thread.key)
+        url = request.app.url_path_for("thread_page", key=thread.key)
         return RedirectResponse(f"{url}?view=flat" if view == "flat" else str(url), status_code=301)
     messages = queries.thread_messages(session, thread.id)
     entries = present.conversation_order(messages) if view == "tree" else present.flat_order(messages)
     return render(request, "thread.html", {
         "archive": archive, "thread": thread, "entries": entries, "view_mode": view,
-        "view": make_view(archive, reader, settings), "similar": similar_threads(session, thread),
+        "view": make_view(archive, reader, settings), "similar": similar_threads(session, thread, reader),
     })

@@ -1,0 +1,150 @@
+"""Browser fixtures: a real uvicorn server on 127.0.0.1:0 in a thread, and Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from replyall.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+HERE = Path(__file__).parent
+SCREENSHOTS = HERE / "screenshots"
+AXE = HERE / "vendor" / "axe.min.js"
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+_spec = importlib.util.spec_from_file_location("web_helpers", HERE.parent / "integration" / "web" / "web_helpers.py")
+helpers = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(helpers)
+
+
+def pytest_collection_modifyitems(config, items):
+    if CHROMIUM.exists():
+        return
+    browser_items = [item for item in items if item.get_closest_marker("browser")]
+    if not browser_items:
+        return
+    if os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI=true but {CHROMIUM} is missing: browser tests cannot be skipped in CI")
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not installed (apt-get install chromium)")
+    for item in browser_items:
+        item.add_marker(skip)
+
+
+@pytest.fixture
+def db_url(sqlite_url):
+    """Browser tests run on SQLite only; the route tests cover PostgreSQL."""
+    return sqlite_url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    # bypass_csp only so axe-core can be injected; test_csp_enforced checks the real policy.
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    yield pg
+    context.close()
+
+
+class LiveServer:
+    def __init__(self, app) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None, access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="uvicorn-test", daemon=True)
+
+    def start(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def seeded(db, settings, clock):
+    """A small archive with the shapes the pages must handle: replies, quotes, signatures,
+    an auto-reply and a bounce, an attachment, hostile markup, and a members-only message."""
+    make, base = helpers.make_mail, datetime(2026, 11, 19, 9, 0, tzinfo=UTC)
+    mails = [
+        make("w1@council.gov.uk", subject="Winter vaccination campaign: assets?", date=base,
+             body="Hello all,\n\nHas anyone got social media assets for the winter vaccination campaign?\n\n"
+                  "Thanks\nJane\n--\nJane Doe\nHead of Communications\nExample Council\n",
+             attachments=[("campaign-plan.pdf", "application/pdf", b"%PDF-1.4\n" + b"x" * 4000)]),
+        make("w2@trust.nhs.uk", subject="Re: Winter vaccination campaign: assets?", date=base + timedelta(hours=1),
+             sender=("Sam Patel", "sam.patel@trust.nhs.uk"), parent="w1@council.gov.uk",
+             body="We have a toolkit, happy to share.\n\nOn 19 Nov 2026, at 09:00, Jane Doe <jane@council.gov.uk> wrote:\n"
+                  "> Hello all,\n> Has anyone got social media assets?\n"),
+        make("w3@police.uk", subject="Automatic reply: Winter vaccination campaign: assets?", date=base + timedelta(hours=1, minutes=5),
+             sender=("Alex Jones", "alex.jones@police.uk"), parent="w1@council.gov.uk",
+             headers={"Auto-Submitted": "auto-replied"}, body="I am out of the office until Monday.\n"),
+        make("w4@council.gov.uk", subject="Re: Winter vaccination campaign: assets?", date=base + timedelta(hours=2),
+             parent="w2@trust.nhs.uk", references=["w1@council.gov.uk", "w2@trust.nhs.uk"],
+             body="Brilliant, thank you Sam!\n\nOn 19 Nov 2026 Sam Patel wrote:\n> We have a toolkit, happy to share.\n"),
+        make("x1@fire.gov.uk", subject="<script>alert('x')</script> Bonfire night safety", date=base - timedelta(days=2),
+             sender=("<b>Fire</b> Comms", "comms@fire.gov.uk"), body="<img src=x onerror=alert(1)> Planning messages.\n"),
+        make("y1@council.gov.uk", subject="Budget consultation timeline", date=base - timedelta(days=40),
+             sender=("Priya Shah", "priya@othercouncil.gov.uk"), body="When does everyone publish their budget consultation?\n"),
+    ]
+    helpers.ingest(db, settings, clock, *mails)
+    helpers.ingest(db, settings, clock, make("p1@council.gov.uk", subject="Secret members topic", date=base,
+                                             to=helpers.PRIVATE), slug="private-list")
+    return {
+        "thread": helpers.thread_key_of(db, "w1@council.gov.uk"),
+        "hostile": helpers.thread_key_of(db, "x1@fire.gov.uk"),
+        "reply_hash": helpers.hash_of(db, "w2@trust.nhs.uk"),
+        "private": helpers.thread_key_of(db, "p1@council.gov.uk"),
+    }
+
+
+@pytest.fixture
+def live(settings, db, clock, seeded):
+    server = LiveServer(create_app(settings, db, clock))
+    url = server.start()
+    yield url
+    server.stop()
+
+
+def shoot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page) -> list[dict]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        """async () => await axe.run(document, {runOnly: {type: 'tag',
+             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"""
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]

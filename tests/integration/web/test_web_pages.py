@@ -1,0 +1,264 @@
+"""HTML pages through the real pipeline and app: content, order, markers, escaping, access, errors."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from replyall.db.models import Message
+from replyall.web.app import create_app
+from web_helpers import PRIVATE, hash_of, ingest, make_mail, thread_key_of
+
+T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def db_url(sqlite_url):
+    return sqlite_url
+
+
+def tree_mails():
+    """A, then B and C both answering A, then D answering B: tree order is A B D C."""
+    return [
+        make_mail("a@council.gov.uk", subject="Flu jab assets", date=T0,
+                  body="Anyone have assets?\n\nThanks\nJane\n--\nJane Doe\nHead of Comms\n"),
+        make_mail("b@trust.nhs.uk", subject="Re: Flu jab assets", date=T0 + timedelta(hours=1), parent="a@council.gov.uk",
+                  sender=("Sam Patel", "sam@trust.nhs.uk"),
+                  body="Yes, see attached.\n\nOn 10 Nov 2026 Jane Doe <jane@council.gov.uk> wrote:\n> Anyone have assets?\n",
+                  attachments=[("toolkit.pdf", "application/pdf", b"%PDF-1.4 " + b"z" * 2048)]),
+        make_mail("c@police.uk", subject="Re: Flu jab assets", date=T0 + timedelta(hours=2), parent="a@council.gov.uk",
+                  sender=("Alex Jones", "alex@police.uk"), body="We used the national ones.\n"),
+        make_mail("d@council.gov.uk", subject="Re: Flu jab assets", date=T0 + timedelta(hours=3), parent="b@trust.nhs.uk",
+                  references=["a@council.gov.uk", "b@trust.nhs.uk"], body="Thank you Sam!\n"),
+        make_mail("e@fire.gov.uk", subject="Automatic reply: Flu jab assets", date=T0 + timedelta(hours=1, minutes=1),
+                  parent="a@council.gov.uk", sender=("Out Office", "ooo@fire.gov.uk"),
+                  headers={"Auto-Submitted": "auto-replied"}, body="I am away until Monday.\n"),
+    ]
+
+
+def test_archive_list_shows_public_archives_only(client, db, settings, clock):
+    ingest(db, settings, clock, *tree_mails())
+    ingest(db, settings, clock, make_mail("p@x.org", date=T0, to=PRIVATE, subject="Members only"), slug="private-list")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Comms network" in page.text
+    assert "Private list" not in page.text
+    assert re.search(r"1 conversation<", page.text) and "5 messages" in page.text
+
+
+def test_archive_home_orders_by_latest_activity_with_markers(client, db, settings, clock):
+    ingest(db, settings, clock, *tree_mails())
+    ingest(db, settings, clock,
+           make_mail("old@x.org", subject="Older question", date=T0 - timedelta(days=3)),
+           make_mail("fresh@x.org", subject="Fresh question", date=clock.now() - timedelta(hours=2)))
+    html = client.get("/a/comms-network").text
+    titles = re.findall(r'class="thread-title" href="/t/\w+">([^<]+)</a>', html)
+    assert titles == ["Fresh question", "Flu jab assets", "Older question"]
+    fresh = html[html.index("Fresh question"):html.index("Flu jab assets")]
+    assert "tag-new" in fresh and "tag-unanswered" in fresh
+    flu = html[html.index("Flu jab assets"):html.index("Older question")]
+    assert "tag-new" not in flu and "tag-unanswered" not in flu
+    assert "5 messages" in flu and "4 participants" in flu and "Started by Jane Doe" in flu
+
+
+def test_auto_reply_alone_leaves_thread_unanswered(client, db, settings, clock):
+    ingest(db, settings, clock, tree_mails()[0], tree_mails()[4])
+    html = client.get("/a/comms-network").text
+    assert "tag-unanswered" in html
+
+
+def test_pagination(db, clock, settings_factory, sqlite_url):
+    from replyall.db.archives import sync_archives
+    from replyall.db.engine import Database
+
+    settings = settings_factory(sqlite_url, web={"per_page": 2, "base_url": "http://archive.test",
+                                                 "secret_key": "test-secret-key-that-is-long-enough"})
+    ingest(db, settings, clock, *[make_mail(f"p{i}@x.org", subject=f"Topic {i}", date=T0 + timedelta(days=i)) for i in range(5)])
+    client = TestClient(create_app(settings, db, clock))
+    first = client.get("/a/comms-network").text
+    assert re.findall(r">Topic (\d)<", first) == ["4", "3"]
+    assert 'href="?page=2" rel="next"' in first and "Page 1 of 3" in first
+    last = client.get("/a/comms-network?page=3").text
+    assert re.findall(r">Topic (\d)<", last) == ["0"]
+    assert 'rel="next"' not in last and 'href="?page=2" rel="prev"' in last
+    assert client.get("/a/comms-network?page=4").status_code == 404
+    bad = client.get("/a/comms-network?page=zero")
+    assert bad.status_code == 400 and "<h1>Bad request</h1>" in bad.text
+
+
+def test_thread_tree_and_flat_order(client, db, settings, clock):
+    ingest(db, settings, clock, *tree_mails())
+    key = thread_key_of(db, "a@council.gov.uk")
+    tree = client.get(f"/t/{key}").text
+    order = [hash_of(db, f"{x}@{d}") for x, d in (("a", "council.gov.uk"), ("b", "trust.nhs.uk"),
+                                                   ("e", "fire.gov.uk"), ("d", "council.gov.uk"), ("c", "police.uk"))]
+    assert re.findall(r'<article class="message depth-(\d)[^"]*" id="m-(\w+)"', tree) == [
+        ("0", order[0]), ("1", order[1]), ("2", order[3]), ("1", order[2]), ("1", order[4])]
+    flat = client.get(f"/t/{key}?view=flat").text
+    assert [h for _, h in re.findall(r'<article class="message depth-(\d)[^"]*" id="m-(\w+)"', flat)] == [
+        order[0], order[1], order[2], order[4], order[3]]
+    assert client.get(f"/t/{key}?view=sideways").status_code == 400
+
+
+def test_thread_parts_collapsed_auto_reply_attachments_and_reason(client, db, settings, clock):
+    ingest(db, settings, clock, *tree_mails())
+    key = thread_key_of(db, "a@council.gov.uk")
+    html = client.get(f"/t/{key}").text
+    assert re.search(r"<summary>Show signature</summary>\s*<div class=\"part\">--\nJane Doe\nHead of Comms</div>", html)
+    assert re.search(r"<summary>Show quoted text</summary>\s*<div class=\"part\">On 10 Nov 2026 Jane Doe &lt;jane at council.gov.uk&gt; wrote:", html)
+    auto = re.search(r'<details class="auto">(.*?)</details>\s*</article>', html, re.S)
+    assert auto and "Automatic reply from Out Office" in auto.group(1) and "I am away until Monday." in auto.group(1)
+    b_hash = hash_of(db, "b@trust.nhs.uk")
+    assert f'href="/m/{b_hash}/attachments/0" download>toolkit.pdf</a>' in html
+    assert "(application/pdf, 2.0 KB)" in html
+    assert "Joined by its reply headers" in html and "Started a new conversation" in html
+    download = client.get(f"/m/{b_hash}/attachments/0")
+    assert download.status_code == 200 and download.content.startswith(b"%PDF-1.4 zz")
+    assert download.headers["content-disposition"].startswith('attachment; filename="toolkit.pdf"')
+    assert client.get(f"/m/{b_hash}/attachments/7").status_code == 404
+
+
+def test_mail_text_is_escaped_everywhere(client, db, settings, clock):
+    ingest(db, settings, clock, make_mail(
+        "x@evil.example", subject="<script>alert('s')</script>", date=T0, sender=("<img src=x onerror=alert(1)>", "evil@evil.example"),
+        body="<script>alert('b')</script>\n<a href=javascript:alert(1)>click</a>\n"))
+    key, mh = thread_key_of(db, "x@evil.example"), hash_of(db, "x@evil.example")
+    for path in ("/a/comms-network", f"/t/{key}", f"/m/{mh}", "/a/comms-network/people", "/a/comms-network/2026/11",
+                 "/a/comms-network/search?q=alert"):
+        html = client.get(path).text
+        assert "<script>" not in html and "<img src=x" not in html and "<a href=javascript" not in html, path
+    thread = client.get(f"/t/{key}").text
+    assert "&lt;script&gt;alert(&#39;s&#39;)&lt;/script&gt;" in thread
+    assert "&lt;script&gt;alert(&#39;b&#39;)&lt;/script&gt;" in thread
+
+
+def test_addresses_hidden_on_public_archive_and_shown_when_configured(db, settings, clock, settings_factory, sqlite_url):
+    ingest(db, settings, clock, *tree_mails())
+    key = thread_key_of(db, "a@council.gov.uk")
+    hidden = TestClient(create_app(settings, db, clock))
+    for path in (f"/t/{key}", "/a/comms-network/people", "/a/comms-network", f"/m/{hash_of(db, 'b@trust.nhs.uk')}"):
+        assert "jane@council.gov.uk" not in hidden.get(path).text, path
+    assert "jane at council.gov.uk" in hidden.get(f"/t/{key}").text
+    shown_settings = settings_factory(sqlite_url, web={"obfuscate_addresses": False, "base_url": "http://archive.test",
+                                                       "secret_key": "test-secret-key-that-is-long-enough"})
+    shown = TestClient(create_app(shown_settings, db, clock))
+    assert "jane@council.gov.uk" in shown.get(f"/t/{key}").text
+
+
+def test_dates_use_configured_zone_and_format(db, settings, clock, settings_factory, sqlite_url):
+    ingest(db, settings, clock, *tree_mails())
+    local = settings_factory(sqlite_url, web={"time_zone": "America/New_York", "date_format": "%Y-%m-%d at %H:%M",
+                                              "base_url": "http://archive.test", "secret_key": "test-secret-key-that-is-long-enough"})
+    html = TestClient(create_app(local, db, clock)).get(f"/t/{thread_key_of(db, 'a@council.gov.uk')}").text
+    assert '<time datetime="2026-11-10T09:00:00+00:00">2026-11-10 at 04:00</time>' in html
+    assert "America/New_York" in html
+
+
+def test_permalink_raw_and_redirects(client, db, settings, clock):
+    raws = tree_mails()
+    ingest(db, settings, clock, *raws)
+    mh = hash_of(db, "b@trust.nhs.uk")
+    page = client.get(f"/m/{mh}")
+    assert page.status_code == 200 and "Yes, see attached." in page.text
+    assert f'href="/t/{thread_key_of(db, "b@trust.nhs.uk")}#m-{mh}"' in page.text
+    assert "In reply to <a href=\"/m/" in page.text
+    moved = client.get(f"/m/{mh.lower()}", follow_redirects=False)
+    assert moved.status_code == 301 and moved.headers["location"] == f"/m/{mh}"
+    raw = client.get(f"/m/{mh}.eml")
+    assert raw.status_code == 200 and raw.content == raws[1]
+    assert raw.headers["content-type"] == "message/rfc822" and raw.headers["content-disposition"].startswith("attachment")
+    assert client.get("/m/" + "A" * 32).status_code == 404
+    assert client.get("/m/not-a-hash").status_code == 404
+
+
+def test_hidden_message_keeps_its_place_but_not_its_text(client, db, settings, clock):
+    ingest(db, settings, clock, *tree_mails())
+    with db.transaction() as session:
+        session.execute(update(Message).where(Message.message_id == "c@police.uk").values(hidden=True))
+    mh = hash_of(db, "c@police.uk")
+    html = client.get(f"/t/{thread_key_of(db, 'a@council.gov.uk')}").text
+    assert "We used the national ones." not in html and "hidden by the archive" in html
+    assert client.get(f"/m/{mh}.eml").status_code == 404
+
+
+def test_members_only_archive_is_404_everywhere(client, db, settings, clock):
+    ingest(db, settings, clock, make_mail("p@x.org", date=T0, to=PRIVATE, subject="Members only"), slug="private-list")
+    key, mh = thread_key_of(db, "p@x.org"), hash_of(db, "p@x.org")
+    paths = ["/a/private-list", "/a/private-list/people", "/a/private-list/months", "/a/private-list/2026/11",
+             "/a/private-list/search?q=members", "/a/private-list/feed.atom", "/a/private-list/export.mbox",
+             "/a/private-list/download", f"/t/{key}", f"/t/{key}?view=flat", f"/t/{key}.mbox", f"/t/{key}/feed.atom",
+             f"/m/{mh}", f"/m/{mh}.eml", "/api/v1/archives/private-list/threads", f"/api/v1/threads/{key}",
+             "/api/v1/messages/p@x.org", "/api/v1/messages/p@x.org/raw"]
+    for path in paths:
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "Members only" not in response.text, path
+
+
+def test_people_pages(client, db, settings, clock):
+    ingest(db, settings, clock, *tree_mails())
+    html = client.get("/a/comms-network/people").text
+    row = re.search(r'<a href="(/a/comms-network/people/[0-9a-f]{16})">Jane Doe</a></td>\s*<td>council.gov.uk</td>\s*'
+                    r'<td class="num">2</td>\s*<td class="num">1</td>', html)
+    assert row, html
+    assert "Out Office" not in html  # auto-replies are not people
+    person = client.get(row.group(1)).text
+    assert "<h1>Jane Doe</h1>" in person and "Flu jab assets" in person and "jane@council.gov.uk" not in person
+    assert client.get("/a/comms-network/people/0123456789abcdef").status_code == 404
+
+
+def test_browse_by_month(client, db, settings, clock):
+    ingest(db, settings, clock, *tree_mails(), make_mail("o@x.org", subject="October topic", date=datetime(2026, 10, 3, tzinfo=UTC)))
+    months = client.get("/a/comms-network/months").text
+    assert "November 2026</a> (5 messages)" in months and "October 2026</a> (1 message)" in months
+    november = client.get("/a/comms-network/2026/11").text
+    assert "Flu jab assets" in november and "October topic" not in november
+    assert "October 2026" in november  # link to the previous month
+    assert client.get("/a/comms-network/2026/13").status_code == 404
+
+
+def test_search_page_and_bad_query(client, db, settings, clock):
+    ingest(db, settings, clock, *tree_mails())
+    found = client.get("/a/comms-network/search", params={"q": "national"}).text
+    assert "1 conversation found" in found and "<mark>national</mark>" in found
+    assert 'href="/search/help"' in found
+    bad = client.get("/a/comms-network/search", params={"q": "before:someday"})
+    assert bad.status_code == 200 and "This search cannot be run" in bad.text and "YYYY-MM-DD" in bad.text
+    assert "How to search" in client.get("/search/help").text
+
+
+def test_error_pages_and_security_headers(app, db, settings, clock):
+    def boom():
+        raise RuntimeError("secret internal detail")
+
+    app.add_api_route("/boom", boom)
+    app.add_api_route("/api/boom", boom)
+    client = TestClient(app)
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and "<h1>Page not found</h1>" in missing.text
+    assert client.get("/api/v1/nothing").json() == {"detail": "Not Found"}
+    crash = client.get("/boom")
+    assert crash.status_code == 500 and "Sorry, there is a problem" in crash.text
+    assert "secret internal detail" not in crash.text
+    assert crash.headers["content-security-policy"].startswith("default-src 'none'")
+    api_crash = client.get("/api/boom")
+    assert api_crash.status_code == 500 and api_crash.json() == {"detail": "Sorry, there is a problem"}
+    home = client.get("/")
+    csp = home.headers["content-security-policy"]
+    assert "script-src" not in csp and "default-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert home.headers["x-content-type-options"] == "nosniff"
+    assert home.headers["referrer-policy"] == "same-origin"
+    assert client.get("/static/site.css").headers["content-type"].startswith("text/css")
+
+
+def test_template_override_directory_is_searched_first(db, settings, clock, settings_factory, sqlite_url, tmp_path):
+    (tmp_path / "errors").mkdir()
+    (tmp_path / "errors" / "404.html").write_text('{% extends "base.html" %}{% block content %}<h1>Custom lost page</h1>{% endblock %}')
+    custom = settings_factory(sqlite_url, web={"templates_dir": str(tmp_path), "base_url": "http://archive.test",
+                                               "secret_key": "test-secret-key-that-is-long-enough"})
+    html = TestClient(create_app(custom, db, clock)).get("/missing").text
+    assert "<h1>Custom lost page</h1>" in html and "Skip to main content" in html
