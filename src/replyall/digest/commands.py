@@ -57,6 +57,22 @@ def resolve_command(settings: Settings, address: str) -> tuple[str, str] | None:
     return None
 
 
+def command_recipient(settings: Settings, address: str):
+    """An intake Recipient (tag = the command) for SLUG+COMMAND@DOMAIN, or None.
+
+    For the SMTP listener's RCPT check: the slug form works even where the archive's
+    address has another local part, or plus-addressing is off.
+    """
+    from replyall.intake.recipients import Recipient
+
+    found = resolve_command(settings, address)
+    if found is None:
+        return None
+    slug, command = found
+    archive = settings.archive(slug)
+    return Recipient(slug=slug, address=archive.address[0] if archive else address, tag=command)
+
+
 def requester(data: bytes, envelope_from: str) -> str | None:
     """Who to act for: the From address (what a person or Gmail's one-click mailto sends), else
     the envelope sender. None for mail that must get no answer (RFC 3834 section 2):
@@ -136,3 +152,15 @@ async def process_command(
         if own:
             await relay.close()
     return "replied"
+
+
+async def run_commands(db: Database, settings: Settings, clock: Clock, recipients, data: bytes, envelope_from: str) -> None:
+    """Every command recipient of one SMTP transaction (`recipients`: intake Recipients whose tag is a command)."""
+    done: set[tuple[str, str]] = set()
+    for recipient in recipients:
+        key = (recipient.slug, command_of(recipient.tag) or "")
+        if key in done:
+            continue  # the same command twice on one envelope is one request
+        done.add(key)
+        status = await process_command(db, settings, clock, key[0], key[1], data, envelope_from)
+        log.info("mail command", extra={"archive": key[0], "command": key[1], "status": status})

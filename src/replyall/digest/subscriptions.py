@@ -32,7 +32,8 @@ class SubscriptionError(Exception):
 class Outcome:
     """What happened, and the mail to send (None: nothing to send)."""
 
-    status: str  # "confirm_sent", "throttled", "already_active", "confirmed", "unsubscribed", "not_subscribed"
+    #: confirm_sent, throttled, already_active, not_allowed, confirmed, unsubscribed, not_subscribed
+    status: str
     subscriber: Subscriber | None = None
     mail: EmailMessage | None = None
 
@@ -51,6 +52,13 @@ def _archive_id(session: Session, settings: Settings, slug: str) -> int:
     return archive.id
 
 
+def _may_receive(session: Session, settings: Settings, slug: str, address: str) -> bool:
+    from replyall.members import may_read
+
+    archive = queries.archive_by_slug(session, slug)
+    return archive is not None and may_read(session, settings, archive, address)
+
+
 def request(session: Session, settings: Settings, clock: Clock, slug: str, address: str, *, source: str = "web") -> Outcome:
     """Start a subscription: record it as pending and return the confirmation mail.
 
@@ -62,6 +70,10 @@ def request(session: Session, settings: Settings, clock: Clock, slug: str, addre
         # A summary sent to an archive address would come straight back (loop).
         raise SubscriptionError("An archive address cannot subscribe to summaries.")
     archive_id = _archive_id(session, settings, slug)
+    if not _may_receive(session, settings, slug, address):
+        # A members-only archive's summary goes only to its readers; anyone else sees
+        # the same answer and gets nothing.
+        return Outcome("not_allowed")
     now = clock.now()
     row = queries.subscriber(session, archive_id, address)
     if row is not None and row.confirm_sent_at is not None and now - row.confirm_sent_at < RESEND_AFTER:

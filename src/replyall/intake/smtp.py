@@ -15,6 +15,7 @@ from replyall.clock import Clock
 from replyall.config import Settings
 from replyall.db.archives import sync_archives
 from replyall.db.engine import Database
+from replyall.digest.commands import command_of, command_recipient, run_commands
 from replyall.intake.commit import GroupCommitter
 from replyall.intake.recipients import Recipient, address_index, resolve_recipient
 from replyall.intake.store import Stored, message_id_of, store_raw
@@ -76,6 +77,8 @@ class IntakeHandler:
 
     def resolve(self, address: str) -> Recipient | None:
         recipient = resolve_recipient(address, self._index, plus_addressing=self.settings.smtp.plus_addressing)
+        if recipient is None:
+            recipient = command_recipient(self.settings, address)  # SLUG+subscribe@DOMAIN (digest)
         return recipient if recipient is not None and recipient.slug in self.archive_ids else None
 
     async def handle_EHLO(self, server: SMTP, session: Session, envelope: Envelope, hostname: str, responses):
@@ -104,11 +107,22 @@ class IntakeHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         data: bytes = envelope.original_content or b""
         by_archive: dict[str, list[str]] = {}
+        commands: list[Recipient] = []
         for address in envelope.rcpt_tos:
             recipient = self.resolve(address)
-            if recipient is not None:  # checked at RCPT; the config cannot change in between
+            if recipient is not None and command_of(recipient.tag):
+                commands.append(recipient)  # +subscribe / +unsubscribe: a request, never archived
+            elif recipient is not None:  # checked at RCPT; the config cannot change in between
                 by_archive.setdefault(recipient.slug, []).append(address)
         sender, peer = envelope.mail_from or "", _ip(session)
+        if commands:
+            try:
+                await run_commands(self.committer.db, self.settings, self.clock, commands, data, sender)
+            except Exception:  # noqa: BLE001 - database trouble: nothing stored yet, the client retries
+                log.exception("mail command failed, answered 451", extra={"peer": peer})
+                return TEMPFAIL
+            if not by_archive:
+                return "250 2.0.0 OK request received"
 
         def store(db_session) -> list[tuple[str, Stored]]:
             # Several archives on one envelope: one copy each, all in one transaction.

@@ -148,3 +148,30 @@ def deliver(db, settings, clock, raw: bytes, slug: str = "comms-network") -> Non
     with db.transaction() as session:
         store_raw(session, archive_id(db, slug), raw, clock=clock, source="smtp")
     drain(db, settings, clock)
+
+
+class LiveIntake:
+    """The real SMTP listener (intake.smtp.start_server) in its own loop thread."""
+
+    def __init__(self, settings, db, clock) -> None:
+        from replyall.intake.smtp import start_server
+
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.server = asyncio.run_coroutine_threadsafe(start_server(settings, db, clock), self.loop).result(30)
+        self.port: int = self.server.port
+
+    def send(self, data: bytes, to: list[str], sender: str = "reader@example.gov.uk"):
+        import smtplib
+
+        with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
+            client.ehlo("client.test")
+            return client.sendmail(sender, to, data)
+
+    def close(self) -> None:
+        try:
+            asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(30)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(10)

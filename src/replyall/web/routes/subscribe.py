@@ -66,24 +66,14 @@ async def subscribe_request(
 ):
     slug = archive.slug
 
-    def apply(session) -> subscriptions.Outcome | None:
-        from replyall.members import may_read
-
-        row = session.get(Archive, archive.id)
-        # A members-only summary goes only to those who may read the archive; anyone
-        # else sees the same page and gets nothing.
-        if row is None or not may_read(session, settings, row, subscriptions.normalise(address)):
-            return None
-        return subscriptions.request(session, settings, clock, slug, address, source="web")
-
     try:
-        outcome = await db.write(apply)
+        outcome = await db.write(lambda s: subscriptions.request(s, settings, clock, slug, address, source="web"))
     except subscriptions.SubscriptionError as exc:
         return _page(request, "subscribe/form.html", {
             "archive": archive, "address": address, "error": str(exc), "send_time": settings.digest.send_time,
             "command": links.command_address(settings, slug, "subscribe"),
         }, status_code=400)
-    if outcome is not None and outcome.mail is not None:
+    if outcome.mail is not None and outcome.subscriber is not None:
         # After the response: the page and its timing say nothing about the address.
         background.add_task(_deliver, settings, outcome.mail, outcome.subscriber.address)
     return _page(request, "subscribe/sent.html", {"archive": archive, "address": subscriptions.normalise(address)})
