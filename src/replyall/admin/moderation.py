@@ -18,7 +18,16 @@ from sqlalchemy.orm import Session
 
 from replyall.admin import audit
 from replyall.clock import Clock
-from replyall.db.models import Archive, ErasureRequest, Message, RawMessage, Thread, ThreadRepair
+from replyall.db.models import (
+    Archive,
+    BoilerplateBlock,
+    BoilerplateSighting,
+    ErasureRequest,
+    Message,
+    RawMessage,
+    Thread,
+    ThreadRepair,
+)
 from replyall.members import normalise, rebuild_members
 from replyall.threading import links
 
@@ -116,6 +125,8 @@ def erase(session: Session, clock: Clock, actor: str, message: Message, *, rebui
     _secure_delete(session)
     _, unindex_message = _search()
     unindex_message(session, message.id)
+    _compact_search_index(session)
+    _forget_learned(session, message)
     archive_id, mid_hash, thread_id, raw_id = message.archive_id, message.message_id_hash, message.thread_id, message.raw_id
     has_replies = session.scalar(select(func.count()).select_from(Message).where(Message.parent_id == message.id)) or 0
     if has_replies:
@@ -143,6 +154,67 @@ def erase(session: Session, clock: Clock, actor: str, message: Message, *, rebui
     if rebuild:
         rebuild_members(session, archive_id)
     audit.record(session, clock, actor, "erase", f"message:{mid_hash}", archive_id=archive_id)
+
+
+def _compact_search_index(session: Session) -> None:
+    # FTS5 deletes only add tombstones: the erased words stay in the index's segment
+    # blobs until they are merged. 'optimize' rewrites them now (cost: the index size,
+    # acceptable for a rare, legally required act). PostgreSQL's dead tuples are
+    # invisible to every query and go at the next (auto)vacuum.
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('optimize')"))
+
+
+def _squash(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _forget_learned(session: Session, message: Message) -> None:
+    """Drop what the boilerplate learner kept from this message (cleaning.disclaimer).
+
+    The learner stores the first and last paragraphs of every message, with a sample
+    of their text, to spot footers many senders share. A block only this sender was
+    seen sending is their own words and goes with the message; a block others sent
+    too (a shared disclaimer) stays, minus this sender's sighting.
+    """
+    sender = normalise(message.from_address)
+    if not sender:
+        return
+    said = [message.body, message.signature, message.disclaimer, message.original, message.quote]
+    raw = session.get(RawMessage, message.raw_id) if message.raw_id is not None else None
+    if raw is not None:
+        from replyall.mail.mime import parse_message
+
+        parsed = parse_message(raw.raw)
+        said += [parsed.text or "", parsed.html or ""]
+    everything = _squash("\n".join(said))
+    mine = select(BoilerplateSighting.fingerprint).where(
+        BoilerplateSighting.archive_id == message.archive_id, BoilerplateSighting.sender == sender
+    )
+    blocks = session.scalars(
+        select(BoilerplateBlock).where(
+            BoilerplateBlock.archive_id == message.archive_id, BoilerplateBlock.fingerprint.in_(mine)
+        )
+    ).all()
+    for block in blocks:
+        if _squash(block.sample) not in everything:
+            continue
+        session.execute(
+            delete(BoilerplateSighting).where(
+                BoilerplateSighting.archive_id == message.archive_id,
+                BoilerplateSighting.fingerprint == block.fingerprint,
+                BoilerplateSighting.sender == sender,
+            )
+        )
+        others = session.scalar(
+            select(func.count()).select_from(BoilerplateSighting).where(
+                BoilerplateSighting.archive_id == message.archive_id,
+                BoilerplateSighting.fingerprint == block.fingerprint,
+            )
+        )
+        if not others:
+            session.delete(block)
+    session.flush()
 
 
 def _tidy_thread(session: Session, thread_id: int) -> None:
