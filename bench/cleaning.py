@@ -13,6 +13,13 @@ fragment). talon alone and email-reply-parser run on the same inputs.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
+# Python puts this script's folder first on sys.path; sibling benchmarks (threading.py)
+# would then shadow standard-library modules of the same name.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 import argparse
 import email
 import email.policy

@@ -8,7 +8,7 @@ from pathlib import Path
 from replyall.cleaning.disclaimer import BoilerplateMatcher, _domain, find_banner, find_disclaimer
 from replyall.cleaning.html_quotes import QUOTE_MARK, html_to_marked_text
 from replyall.cleaning import patterns as P
-from replyall.cleaning.quotes import find_quote, split_inline_headers
+from replyall.cleaning.quotes import QUOT_PATTERN, find_quote, is_splitter_at, split_inline_headers
 from replyall.cleaning.signature import find_signature
 
 __all__ = ["BODY", "QUOTE", "SIGNATURE", "DISCLAIMER", "Cleaned", "clean_text"]
@@ -52,16 +52,31 @@ def _label_lines(
 ) -> list[str]:
     labels = [BODY] * len(lines)
     end = len(lines) if quote_from is None else quote_from
+    domain = _domain(from_address)
     span = find_quote(lines[:end])
+    if span is not None and not any(lines[i].strip() for i in range(span.start)) and quote_from is None:
+        # Nothing above and nothing below: a message forwarded or pasted without a
+        # note. Its header lines are the quote; what it says is the content.
+        n = is_splitter_at(lines, span.start)
+        if n and not any(lines[i].strip() for i in range(span.end, end)) and not QUOT_PATTERN.match(lines[span.start]):
+            lo = span.start + n
+            for i in range(span.start, lo):
+                labels[i] = QUOTE
+            inner = find_quote(lines[lo:end])  # the history it carries is still history
+            hi = end if inner is None else lo + inner.start
+            for i in range(hi, len(lines)):
+                labels[i] = QUOTE
+            return _label_reply(lines, labels, lo, hi, domain, boilerplate, from_address, use_ml, cache_dir)
     if span is not None:
         for i in range(span.start, span.end):
             labels[i] = QUOTE
         tail_after = span.end < end and any(lines[i].strip() for i in range(span.end, end))
         if not tail_after:
             end = span.start
+        elif any(lines[i].strip() for i in range(span.start)):
+            _label_tail(lines, labels, span.end, end, domain, boilerplate)
     for i in range(end, len(lines)):
         labels[i] = QUOTE
-    domain = _domain(from_address)
     # The reply proper is the text above the quote; in a bottom-posted reply
     # (quote first, answer below) it is the text after the quoted block.
     lo, hi = 0, end
@@ -69,6 +84,33 @@ def _label_lines(
         hi = span.start
         if not any(lines[i].strip() for i in range(0, hi)) and span.end < end:
             lo, hi = span.end, end
+    return _label_reply(lines, labels, lo, hi, domain, boilerplate, from_address, use_ml, cache_dir)
+
+
+def _label_tail(lines: list[str], labels: list[str], lo: int, hi: int, domain: str | None,
+                boilerplate: BoilerplateMatcher | None) -> None:
+    """Text below the quote of a top-posted reply: a list footer, or the author's "-- " signature.
+
+    Anything else there is an interleaved answer and stays body.
+    """
+    first = next(i for i in range(lo, hi) if lines[i].strip())
+    cut = find_disclaimer(lines, lo, hi, domain=domain, learned=boilerplate, allow_first=True)
+    if cut is not None and cut <= first:
+        for i in range(lo, hi):
+            labels[i] = DISCLAIMER
+        return
+    if P.RE_SIG_DASHES.match(lines[first]):
+        for i in range(first, hi):
+            labels[i] = SIGNATURE
+        if cut is not None:
+            for i in range(cut, hi):
+                labels[i] = DISCLAIMER
+
+
+def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: str | None,
+                 boilerplate: BoilerplateMatcher | None, from_address: str | None, use_ml: bool,
+                 cache_dir: Path | None) -> list[str]:
+    """Label the banner, disclaimer and signature of the reply proper, lines[lo:hi]."""
     region = lines[lo:hi]
     top = find_banner(region, len(region), domain=domain, learned=boilerplate)
     for i in range(top):

@@ -107,15 +107,18 @@ def find_disclaimer(
     *,
     domain: str | None = None,
     learned: BoilerplateMatcher | None = None,
+    allow_first: bool = False,
 ) -> int | None:
     """Index where the trailing disclaimer/footer of lines[start:end] begins, or None.
 
     Walks paragraphs upwards from the bottom while each is a disclaimer (built-in
     phrases) or learned boilerplate; a separator line above the first one joins it.
+    The first paragraph is the reply and never a footer, unless `allow_first` (for
+    text below a quote, where a list footer often stands alone).
     """
     paras = paragraphs(lines, start, end)
     cut: int | None = None
-    for k in range(len(paras) - 1, 0, -1):  # never the first paragraph: that is the reply
+    for k in range(len(paras) - 1, -1 if allow_first else 0, -1):
         a, b = paras[k]
         block = lines[a:b]
         sep = P.RE_SEPARATOR.match(block[0]) is not None

@@ -134,10 +134,10 @@ VALEDICTIONS = (
     "Cordialement", "Bien cordialement", "Bien à vous", "Salutations", "Merci", "Bonne journée",
     "Met vriendelijke groet", "Met vriendelijke groeten", "Vriendelijke groet", "Groeten", "Groet",
     "Med vänlig hälsning", "Vänliga hälsningar", "Hälsningar", "Mvh", "Med venlig hilsen",
-    "Venlig hilsen", "Hilsen", "Med vennlig hilsen", "Cordiali saluti", "Saluti", "Distinti saluti",
+    "Venlig hilsen", "Hilsen", "Med vennlig hilsen", "Kærlig hilsen", "Bedste hilsner", "Kh", "Vh", "Mvg", "Cordiali saluti", "Saluti", "Distinti saluti",
     "Grazie", "Saludos", "Un saludo", "Saludos cordiales", "Atentamente", "Gracias",
     "Atenciosamente", "Abraços", "Cumprimentos", "Obrigado", "Obrigada", "Pozdrawiam",
-    "Z poważaniem", "Ystävällisin terveisin", "Terveisin", "С уважением", "Спасибо",
+    "Z poważaniem", "Z powazaniem", "Pozdrowienia", "Serdecznie pozdrawiam", "Ystävällisin terveisin", "Terveisin", "С уважением", "Спасибо",
     "S pozdravem", "Üdvözlettel", "Saygılarımla",
 )
 RE_VALEDICTION = re.compile(r"^[ \t]*(?:" + _alt(VALEDICTIONS) + r")[ \t]*[,.!:;-]*[ \t]*$", re.I)
@@ -145,6 +145,8 @@ RE_VALEDICTION = re.compile(r"^[ \t]*(?:" + _alt(VALEDICTIONS) + r")[ \t]*[,.!:;
 RE_VALEDICTION_NAME = re.compile(
     r"^[ \t]*(?:" + _alt(VALEDICTIONS) + r")[ \t]*[,!-]+[ \t]*\S[^,.!?]{0,30}[ \t]*$", re.I
 )
+# A name signed with a leading dash or slash on the last line: "-Ann Smith", "/John".
+RE_DASH_NAME = re.compile(r"^[ \t]*(?:-|–|—|/|~)[ \t]?(?P<name>[^\W\d_][\w.'’-]*(?:[ \t]+[^\W\d_][\w.'’-]*){0,3})[ \t]*$")
 RE_SIG_DASHES = re.compile(r"^(?:-- ?|--)[ \t]*$")
 RE_PHONE = re.compile(r"(?:\+?\d[\d ().\-/]{6,}\d)")
 RE_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|net|gov|edu|int|eu|uk|de|fr|nl|io)\b", re.I)

@@ -7,7 +7,10 @@ from talon import quotations as talon_q
 
 from replyall.cleaning import patterns as P
 
-__all__ = ["QuoteSpan", "find_quote", "is_splitter_at"]
+__all__ = ["QUOT_PATTERN", "QuoteSpan", "find_quote", "is_splitter_at"]
+
+#: A ">"-quoted line, as talon recognises it.
+QUOT_PATTERN = talon_q.QUOT_PATTERN
 
 # Headers are wrapped over a few lines at most (Gmail wraps "On ... wrote:" at 78 columns).
 _MAX_WRAP = 3
@@ -23,9 +26,12 @@ _TALON_SPLITTERS = [
 _MAX_LINES = 1000
 # "02.04.2012 14:20 Bob <bob@example.com>:" / "2014-10-17 11:28 GMT+03:00 Bob <\nbob@x.org>:"
 _DATE_START = regex.compile(r"^[ \t>]*(?:\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2} \w{3,10}\.? \d{4})\b")
+_ADDR_END = regex.compile(r"@[^\s@]+?>?[ \t]*$")
 _TIME = regex.compile(r"\b\d{1,2}[:.]\d{2}\b")
 _ADDR_COLON_END = regex.compile(r"@[^\s]+?>?\)?[ \t]*[:：][ \t]*$")
 # "reply On Wed, Apr 4, 2012 at 3:59 PM, bob@example.com wrote:" on one line.
+# A drawn rule: "-----", "_____", "====", and "---" (how mail.html renders <hr>).
+_RULE = regex.compile(r"^[ \t]*(?:-{3,}|_{3,}|={3,}|\*{3,})[ \t]*$")
 _INLINE_ON = regex.compile(r"(?<=\S)[ \t]*(?:-{2,}[ \t]*)?(?=On [^\n]{8,200}\bwrote:[ \t]*$)")
 
 
@@ -105,12 +111,40 @@ def _date_header(lines: list[str], i: int) -> int:
     return 0
 
 
+def _date_address_line(lines: list[str], i: int) -> int:
+    # Gmail until 2012: "2011/4/7 Nathan <support@example.com>" with no "wrote:", then
+    # the ">" quote. Only a quote block right below makes such a line a header.
+    line = lines[i]
+    if len(line) > 200 or not _DATE_START.match(line) or not _ADDR_END.search(line):
+        return 0
+    for j in range(i + 1, min(i + 3, len(lines))):
+        if lines[j].strip():
+            return 1 if talon_q.QUOT_PATTERN.match(lines[j]) else 0
+    return 0
+
+
+def _rejoin_wrapped_quotes(lines: list[str], markers: list[str]) -> None:
+    """Mark as quoted the tail of a quoted line that a client re-wrapped without its ">".
+
+    "> ... Nullam pharetra d" / "ignissim odio?" / "> next": a lone unquoted line
+    between two quoted lines, after a long quoted line cut mid-sentence (or starting
+    in lower case), is the rest of that line, not an interleaved answer.
+    """
+    for i in range(1, len(lines) - 1):
+        if markers[i] != "t" or markers[i - 1] != "m" or markers[i + 1] != "m":
+            continue
+        prev = lines[i - 1].rstrip()
+        if len(prev) >= 50 and (lines[i].lstrip()[:1].islower() or prev[-1:] not in ".!?:"):
+            markers[i] = "m"
+
+
 def split_inline_headers(lines: list[str]) -> list[str]:
     """Put an "On ... wrote:" that follows reply text on the same line on its own line."""
     out: list[str] = []
     for line in lines:
         m = _INLINE_ON.search(line) if "wrote:" in line else None
-        if m and m.start() > 0:
+        # "> On ... wrote:" is a quoted header and "--- On ... wrote:" Yahoo's: not reply text plus a header.
+        if m and line[: m.start()].strip(" \t>-"):
             out.extend((line[: m.start()], line[m.start():].lstrip()))
         else:
             out.append(line)
@@ -133,6 +167,11 @@ def _wrote_header(lines: list[str], i: int) -> int:
             break
         if P.RE_WROTE_END.search(joined) and P.RE_DIGIT_OR_AT.search(joined):
             # A wrapped header must begin like one; a one-liner ending in "wrote:" suffices.
+            # It begins at its opener: a line above "On ..." (a device line, a URL with
+            # digits) is the reply's last line, not the header's first.
+            if span > 1 and (P.RE_SENT_FROM.match(first) or (
+                    not P.RE_ON_START.match(first) and any(P.RE_ON_START.match(w) for w in window[1:]))):
+                return 0
             if span == 1 or P.RE_ON_START.match(first) or P.RE_DIGIT_OR_AT.search(first):
                 return span
     return 0
@@ -151,6 +190,10 @@ def is_splitter_at(lines: list[str], i: int) -> int:
     # Both remaining rules end on a colon within the next lines: skip the regexes otherwise.
     if any(":" in ln or "：" in ln for ln in lines[i : i + _MAX_WRAP]):
         n = _wrote_header(lines, i) or _date_header(lines, i)
+        if n:
+            return n
+    elif "@" in line:
+        n = _date_address_line(lines, i)
         if n:
             return n
     window = "\n".join(lines[i : i + 6])
@@ -183,6 +226,7 @@ def _mark(lines: list[str]) -> str:
             continue
         markers[i] = "t"
         i += 1
+    _rejoin_wrapped_quotes(lines, markers)
     return "".join(markers)
 
 
@@ -230,6 +274,6 @@ def find_quote(lines: list[str]) -> QuoteSpan | None:
     k = start - 1
     while k >= 0 and not lines[k].strip():
         k -= 1
-    if k >= 0 and P.RE_SEPARATOR.match(lines[k]) and markers[start] == "s":
+    if k >= 0 and _RULE.match(lines[k]) and markers[start] == "s":
         start = k
     return QuoteSpan(start, end)

@@ -84,6 +84,23 @@ def _valediction(lines: list[str], end: int) -> int | None:
     return None
 
 
+def _dash_name(lines: list[str], end: int) -> int | None:
+    # "-Abhishek Kona" / "/John" signed below the reply after a blank line. A list
+    # item ("- Budget") is told apart by the capital, the blank line above and no
+    # other list item before it.
+    idx = _nonblank(lines, 0, end)
+    if len(idx) < 2:
+        return None
+    i = idx[-1]
+    m = P.RE_DASH_NAME.match(lines[i])
+    if not m or not m.group("name")[0].isupper() or lines[i - 1].strip():
+        return None
+    above = lines[idx[-2]].lstrip()
+    if above[:1] in "-–—*•/~" or above[:2].rstrip(".)").isdigit():
+        return None
+    return i
+
+
 def _ml(lines: list[str], end: int, sender: str, cache_dir: Path | None) -> int | None:
     body = lines[:end]
     while body and not body[-1].strip():
@@ -114,11 +131,11 @@ def find_signature(
     """Index of the first signature line within lines[:end], or None.
 
     Rules in order of confidence: "-- " delimiter, a device line ("Sent from my
-    iPhone"), a sign-off followed by a name and contact lines, then talon's
+    iPhone"), a sign-off followed by a name and contact lines, a "-Name" line, then talon's
     classifier (when `use_ml`) for contact blocks without a sign-off.
     """
     end = len(lines) if end is None else end
-    for rule in (_dash_delimiter, _sent_from, _valediction):
+    for rule in (_dash_delimiter, _sent_from, _valediction, _dash_name):
         start = rule(lines, end)
         if start is not None:
             return start
