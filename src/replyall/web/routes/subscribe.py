@@ -54,7 +54,7 @@ async def _deliver(settings: Settings, message: EmailMessage, address: str) -> N
 @router.get("/a/{slug}/digest/subscribe", name="digest_subscribe")
 def subscribe_form(request: Request, archive: ArchiveDep, settings: SettingsDep, user: auth.UserDep):
     return _page(request, "subscribe/form.html", {
-        "archive": archive, "address": user.address if user else "", "error": "",
+        "archive": archive, "section": "digest", "address": user.address if user else "", "error": "",
         "send_time": settings.digest.send_time, "command": links.command_address(settings, archive.slug, "subscribe"),
     })
 
@@ -70,7 +70,7 @@ async def subscribe_request(
         outcome = await db.write(lambda s: subscriptions.request(s, settings, clock, slug, address, source="web"))
     except subscriptions.SubscriptionError as exc:
         return _page(request, "subscribe/form.html", {
-            "archive": archive, "address": address, "error": str(exc), "send_time": settings.digest.send_time,
+            "archive": archive, "section": "digest", "address": address, "error": str(exc), "send_time": settings.digest.send_time,
             "command": links.command_address(settings, slug, "subscribe"),
         }, status_code=400)
     if outcome.mail is not None and outcome.subscriber is not None:
@@ -166,7 +166,7 @@ def preview(request: Request, archive: ArchiveDep, session: SessionDep, settings
         command_unsubscribe=links.command_address(settings, archive.slug, "unsubscribe"),
     )
     return _page(request, "subscribe/preview.html", {
-        "archive": archive, "digest": found, "subject": digest_subject(found), "text": text,
+        "archive": archive, "section": "digest", "digest": found, "subject": digest_subject(found), "text": text,
         "complete": schedule.send_at(day, settings) <= clock.now(), "skip_empty": settings.digest.skip_empty,
         "previous": day.fromordinal(day.toordinal() - 1), "next": day.fromordinal(day.toordinal() + 1) if day < latest else None,
     })
