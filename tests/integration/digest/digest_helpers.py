@@ -56,6 +56,7 @@ class SinkHandler:
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        self.tls_used = getattr(server, "_tls_protocol", None) is not None
         with self._lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
         return "250 2.0.0 OK queued"
@@ -64,9 +65,11 @@ class SinkHandler:
 class Sink:
     """aiosmtpd on 127.0.0.1, port 0, serving from a thread of its own."""
 
-    def __init__(self, *, credentials: tuple[str, str] | None = None) -> None:
+    def __init__(self, *, credentials: tuple[str, str] | None = None, tls_context=None) -> None:
         self.handler = SinkHandler()
         self.credentials = credentials
+        self.tls_context = tls_context
+        self.tls_sessions = 0
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -83,7 +86,9 @@ class Sink:
     async def _start(self) -> None:
         kwargs = {}
         if self.credentials is not None:
-            kwargs = dict(authenticator=self._authenticate, auth_required=True, auth_require_tls=False)
+            kwargs = dict(authenticator=self._authenticate, auth_required=True, auth_require_tls=self.tls_context is not None)
+        if self.tls_context is not None:
+            kwargs.update(tls_context=self.tls_context, require_starttls=True)
         self.server = await self.loop.create_server(
             lambda: SMTP(self.handler, hostname="sink.test", **kwargs), "127.0.0.1", 0
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -93,3 +94,49 @@ def test_cli_send_preview_and_subscribers(db, settings, clock, sink):
 
     listing = runner.invoke(cli, ["digest", "subscribers", "--archive", "comms-network"], env=env)
     assert listing.exit_code == 0 and "reader@example.gov.uk\tactive" in listing.output
+
+
+def test_two_processes_sending_the_same_day_at_once(db, settings, clock, sink):
+    import os
+    import subprocess
+    import sys
+
+    day = datetime.now(UTC).date() - timedelta(days=3)
+    clock.set(datetime.combine(day - timedelta(days=1), datetime.min.time(), tzinfo=UTC) + timedelta(hours=14))
+    deliver(db, settings, clock, mail("race@x", "Ann <ann@council.gov.uk>", "Race question", "Who sends first?", when=clock.now()))
+    addresses = [f"reader{i:02d}@example.gov.uk" for i in range(30)]
+    for address in addresses:
+        subscribe(db, clock, address)
+    env = {**os.environ, **_env(settings)}
+    command = [sys.executable, "-m", "replyall", "digest", "send", "--archive", "comms-network", "--date", day.isoformat()]
+    processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0, 0], outputs
+    counts = [tuple(int(x) for x in re.findall(r"sent (\d+), already sent (\d+)", out)[0]) for out, _ in outputs]
+    assert sum(sent for sent, _ in counts) == 30 and sum(already for _, already in counts) == 30
+    assert sorted(r.rcpt_tos[0] for r in sink.received) == addresses
+
+
+def test_serve_runs_the_scheduler_when_enabled(db, settings, settings_factory, clock, sink):
+    from replyall.runtime import Parts, Service
+
+    subscribe(db, clock, "reader@example.gov.uk")
+    clock.set(datetime(2026, 11, 19, 12, tzinfo=UTC))
+    deliver(db, settings, clock, mail("serve@x", "Ann <ann@council.gov.uk>", "Served", "Via the service.", when=clock.now()))
+    clock.set(datetime(2026, 11, 20, 7, 0, 5, tzinfo=UTC))
+
+    async def run(service: Service) -> list[str]:
+        await service.start()
+        names = [t.get_name() for t in service._tasks]
+        deadline = time.monotonic() + 20
+        while "digest" in names and not sink.received and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)  # the sink is a real server in another thread
+        await service.stop()
+        return names
+
+    parts = Parts(smtp=False, web=False, worker=False)
+    assert "digest" in asyncio.run(run(Service(settings, parts, clock)))
+    assert len(sink.received) == 1 and "Served" in sink.received[0].part("plain")
+    disabled = settings_factory(settings.database.url, relay=settings.relay.model_dump(), digest={"enabled": False})
+    assert "digest" not in asyncio.run(run(Service(disabled, parts, clock)))
+    assert "digest" not in asyncio.run(run(Service(settings, Parts(smtp=False, web=False, worker=False, digest=False), clock)))

@@ -256,3 +256,32 @@ def test_summary_coming_back_to_the_archive_is_not_archived(db, settings, clock,
         raw = session.scalars(select(RawMessage).where(RawMessage.message_id == mid)).one()
         assert raw.status == "discarded" and "summary" in raw.error
         assert session.scalars(select(Message).where(Message.message_id == mid)).first() is None
+
+
+def test_starttls_and_auth_to_the_relay(db, settings_factory, settings, clock, storm, tmp_path, monkeypatch):
+    import ssl
+    import subprocess
+
+    from digest_helpers import Sink
+
+    # A throwaway certificate for 127.0.0.1, trusted through SSL_CERT_FILE as a
+    # private CA bundle would be in production.
+    cert, key = tmp_path / "relay.pem", tmp_path / "relay.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    secured = Sink(credentials=("digest-user", "s3cret-pass"), tls_context=server_context)
+    try:
+        relay = {**settings.relay.model_dump(), "port": secured.port, "username": "digest-user",
+                 "password": "s3cret-pass", "starttls": True}
+        subscribe(db, clock, "reader@example.gov.uk")
+        report = asyncio.run(send_day(db, settings_factory(settings.database.url, relay=relay), clock, "comms-network", DAY))
+        assert report.sent == 1 and secured.handler.auth_logins == ["digest-user"]
+        assert secured.handler.tls_used and len(secured.received) == 1
+    finally:
+        secured.close()
