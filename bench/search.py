@@ -224,6 +224,9 @@ def main() -> None:
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     corpus = load_corpus(args.corpora, args.work / "corpus.pickle")
+    seen: set[str] = set()
+    # A Message-ID delivered twice is one message (intake keeps one raw copy per archive).
+    corpus = [m for m in corpus if not (m["mid"] in seen or seen.add(m["mid"]))]
     queries = make_queries(corpus)
     print(f"corpus: {len(corpus)} distinct messages; {args.messages:,} to insert; {len(queries)} queries")
     for dialect in args.dialects.split(","):

@@ -160,7 +160,9 @@ def _hits_sql(session: Session, parsed: Query, where: list[str], params: dict[st
         weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
         return (
             f"SELECT m.id, m.thread_id, m.date, -bm25(search_fts, {weights}) AS score "
-            f"FROM search_fts JOIN messages m ON m.id = search_fts.rowid "
+            # CROSS JOIN fixes the order: SQLite would otherwise walk an archive's messages
+            # and probe the full-text index once per message (seconds on a big archive).
+            f"FROM search_fts CROSS JOIN messages m ON m.id = search_fts.rowid "
             f"WHERE search_fts MATCH :match AND {' AND '.join(where)}"
         )
     to_fts5(positive)  # same validation as SQLite: one language, one set of errors

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -17,16 +18,23 @@ from markupsafe import Markup, escape
 _TOKEN = re.compile(r"[^\W_]+")
 # Diacritics are combining marks once decomposed; case is folded (ß -> ss, like FTS5's
 # remove_diacritics 2 plus unicode61 case folding, so "Müller", "MULLER" and "muller" meet).
+_NON_ASCII_TOKEN = re.compile(r"[^\W_]*[^\x00-\x7f][^\W_]*")
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 #: PostgreSQL refuses a tsvector over 1 MB and positions stop at 16,383; a message body
 #: beyond this many characters (pasted logs, base64 someone inlined) is indexed only
 #: up to here. FTS5 has no such limit but we keep the two engines alike.
 MAX_INDEXED_CHARS = 200_000
+#: Snippets look this far into a text for a match, and stop a little after the first.
+MAX_SNIPPET_SCAN = 30_000
+SNIPPET_LOOKAHEAD = 1_500  # characters after the first match
 
 
+@lru_cache(maxsize=65536)
 def fold(token: str) -> str:
     """Case- and accent-insensitive form of one token."""
+    if token.isascii():
+        return token.lower()
     decomposed = unicodedata.normalize("NFKD", token)
     return unicodedata.normalize("NFC", _MARKS.sub("", decomposed)).casefold()
 
@@ -84,6 +92,37 @@ class Highlight:
     def __bool__(self) -> bool:
         return bool(self.exact or self.prefixes)
 
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        """A regex finding the terms as whole tokens, ignoring ASCII case (a fast first look)."""
+        if not self:
+            return None
+        alternatives = [re.escape(t) + r"(?![^\W_])" for t in sorted(self.exact, key=len, reverse=True)]
+        alternatives += [re.escape(p) + r"[^\W_]*" for p in self.prefixes]
+        return _pattern("|".join(alternatives))
+
+
+@lru_cache(maxsize=256)
+def _pattern(alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![^\W_])(?:" + alternatives + ")", re.IGNORECASE)
+
+
+def _first_match(text: str, highlight: Highlight) -> int:
+    """Offset of the first token matching `highlight`, or -1."""
+    pattern = highlight.pattern
+    if pattern is None:
+        return -1
+    found = pattern.search(text, 0, MAX_SNIPPET_SCAN)
+    if found is not None:
+        return found.start()
+    if text.isascii():
+        return -1
+    # The regex only knows ASCII case: fold the tokens with other letters ("Müller", "ǅ").
+    for m in _NON_ASCII_TOKEN.finditer(text, 0, MAX_SNIPPET_SCAN):
+        if highlight.matches(fold(m.group())):
+            return m.start()
+    return -1
+
 
 def make_snippet(text: str, highlight: Highlight, *, words: int = 32) -> Snippet:
     """The window of about `words` tokens with the most distinct matches, matches marked.
@@ -95,16 +134,25 @@ def make_snippet(text: str, highlight: Highlight, *, words: int = 32) -> Snippet
     text = (text or "").strip()
     if not text:
         return Snippet(())
-    spans = [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text[:MAX_INDEXED_CHARS])]
+    # Only a region around the first match is tokenised: a long patch or log pasted
+    # into a message must not cost more than a short one.
+    anchor = _first_match(text, highlight)
+    region_start = 0 if anchor < 0 else max(0, text.rfind(" ", 0, max(0, anchor - 200)) + 1)
+    region_end = min(len(text), max(anchor, 0) + SNIPPET_LOOKAHEAD)
+    spans: list[tuple[int, int, str]] = []
+    hits: list[bool] = []
+    for m in _TOKEN.finditer(text, region_start, region_end):
+        spans.append((m.start(), m.end(), m.group()))
+        hits.append(anchor >= 0 and highlight.matches(fold(m.group())))
     if not spans:
         return Snippet(((_squash(text[:240]), False),))
-    hits = [highlight.matches(fold(tok)) if highlight else False for _, _, tok in spans]
     start = _best_window(spans, hits, words) if any(hits) else 0
     end = min(len(spans), start + words)
-    begin_char = 0 if start == 0 else spans[start][0]
-    end_char = len(text) if end == len(spans) else spans[end - 1][1]
+    begin_char = 0 if start == 0 and region_start == 0 else spans[start][0]
+    complete = end == len(spans) and region_end == len(text)
+    end_char = len(text) if complete else spans[end - 1][1]
     segments: list[tuple[str, bool]] = []
-    if start > 0:
+    if begin_char > 0:
         segments.append(("… ", False))
     cursor = begin_char
     for (s, e, _), hit in zip(spans[start:end], hits[start:end], strict=True):
@@ -115,7 +163,7 @@ def make_snippet(text: str, highlight: Highlight, *, words: int = 32) -> Snippet
             cursor = e
     if end_char > cursor:
         segments.append((_squash(text[cursor:end_char]), False))
-    if end < len(spans):
+    if not complete:
         segments.append((" …", False))
     return Snippet(tuple(_merge(segments)))
 

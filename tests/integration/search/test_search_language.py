@@ -151,3 +151,9 @@ def test_quoted_text_is_found_only_with_quoted(mailer, find):
 def test_clear_messages_for_queries_that_cannot_run(db, find, query, message):
     with pytest.raises(QueryError, match=message):
         find(query)
+
+
+def test_signatures_are_not_searched(mailer, find):
+    mailer.send("Bin day change", "Bin day moves to Thursday.\n\n-- \nJane Smith\nHead of Zymurgy Services\n")
+    assert find("thursday").total == 1
+    assert find("zymurgy").total == 0
