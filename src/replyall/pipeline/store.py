@@ -4,32 +4,43 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from replyall.db.models import Attachment, Message, Thread, ThreadParticipant
-from replyall.mail.subject import normalize_subject
+from replyall.pipeline import thread as threading_step
 from replyall.pipeline.context import Context
+from replyall.threading.rules import subject_key as thread_subject_key
 
 
 def subject_key(subject: str) -> str:
-    norm = normalize_subject(subject or "")
-    return hashlib.sha1(norm.encode("utf-8")).hexdigest()[:32] if norm else ""
+    """The threading key of a subject (see replyall.threading.rules.subject_key)."""
+    return thread_subject_key(subject)
 
 
 def run(ctx: Context) -> None:
     parsed, cleaned, raw, thread = ctx.parsed, ctx.cleaned, ctx.raw, ctx.thread
     assert parsed is not None and cleaned is not None and thread is not None
     message = ctx.message or Message(archive_id=ctx.archive.id, message_id=raw.message_id, message_id_hash=raw.message_id_hash)
+    # A message already shown (a re-run of the pipeline on the same raw) is not counted twice.
+    counted = message.id is not None and not message.is_ghost and message.duplicate_of_id is None
+    was_duplicate = message.duplicate_of_id is not None
     name, address = parsed.from_ or ("", "")
+    threading = ctx.extra.get("threading", {})
+    duplicate_of = ctx.extra.get("duplicate_of")
     message.raw_id = raw.id
-    message.thread = thread
+    # The id, not the relationship: merges move rows with bulk UPDATEs, and a stale
+    # relationship would write the old thread back on the next flush.
+    message.thread_id = thread.id
     message.parent_id = ctx.parent.id if ctx.parent is not None else None
     message.is_ghost = False
     message.thread_reason = ctx.thread_reason
+    message.duplicate_of_id = duplicate_of.id if duplicate_of is not None else None
+    message.thread_index = threading.get("thread_index")
+    message.conversation_key = threading.get("conversation_key")
     message.in_reply_to = " ".join(parsed.in_reply_to) or None
     message.references = list(parsed.references)
     message.subject = parsed.subject or ""
-    message.subject_key = subject_key(message.subject)
+    message.subject_key = threading.get("subject_key") or subject_key(message.subject)
     message.from_name, message.from_address = name or "", (address or "").lower()
     message.to = [list(pair) for pair in parsed.to]
     message.cc = [list(pair) for pair in parsed.cc]
@@ -56,11 +67,23 @@ def run(ctx: Context) -> None:
     ctx.session.add(message)
     ctx.session.flush()
     ctx.message = message
-    refresh_thread(ctx, thread, message)
+    if duplicate_of is not None:
+        if not was_duplicate:
+            # One more copy of the kept message (dedupe.py); the copy's raw stays stored.
+            duplicate_of.delivery_count = Message.delivery_count + message.delivery_count
+            ctx.session.flush()
+        return
+    refresh_thread(ctx, thread, message, counted=counted)
+    threading_step.adopt(ctx)
 
 
-def refresh_thread(ctx: Context, thread: Thread, message: Message) -> None:
-    """Counters and participants after a message joins: a few indexed queries, no scan."""
+def refresh_thread(ctx: Context, thread: Thread, message: Message, *, counted: bool = False) -> None:
+    """Counters and participants after a message joins: a few indexed queries, no scan.
+
+    `counted` says the message was already in the counters (a re-run on the same raw).
+    Counters are SQL increments so two PostgreSQL workers never lose an update.
+    """
+    session = ctx.session
     when = message.date or message.received_at
     if thread.started_at is None or (when and when < thread.started_at):
         thread.started_at = when
@@ -70,19 +93,31 @@ def refresh_thread(ctx: Context, thread: Thread, message: Message) -> None:
         thread.last_activity_at = when
     addresses = {message.from_address} | {a.lower() for _, a in message.to + message.cc if a}
     known = set(
-        ctx.session.scalars(
+        session.scalars(
             select(ThreadParticipant.address).where(
                 ThreadParticipant.thread_id == thread.id, ThreadParticipant.address.in_(addresses)
             )
         )
     )
     for address in sorted(addresses - known - {""}):
-        ctx.session.add(ThreadParticipant(thread_id=thread.id, address=address))
-    thread.message_count = ctx.session.scalar(
-        select(func.count()).select_from(Message).where(Message.thread_id == thread.id, Message.is_ghost.is_(False))
-    ) or 0
-    thread.participant_count = ctx.session.scalar(
-        select(func.count(func.distinct(Message.from_address))).where(
-            Message.thread_id == thread.id, Message.is_ghost.is_(False)
+        session.add(ThreadParticipant(thread_id=thread.id, address=address))
+    if counted:
+        return
+    new_sender = (
+        session.scalar(
+            select(Message.id)
+            .where(
+                Message.thread_id == thread.id,
+                Message.from_address == message.from_address,
+                Message.is_ghost.is_(False),
+                Message.duplicate_of_id.is_(None),
+                Message.id != message.id,
+            )
+            .limit(1)
         )
-    ) or 0
+        is None
+    )
+    thread.message_count = Thread.message_count + 1
+    if new_sender:
+        thread.participant_count = Thread.participant_count + 1
+    session.flush()

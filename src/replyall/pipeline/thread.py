@@ -1,28 +1,326 @@
-"""Step: find the thread this message belongs to (references first, then new thread)."""
+"""Step: place the message in a conversation (References/In-Reply-To, Thread-Index, subject, else new).
+
+The rules, in order (issue 5): (1) JWZ on References and In-Reply-To, with ghost rows
+for parents that have not arrived, merging the threads a message links and refusing
+cycles; (2) Outlook Thread-Index when there are no references; (3) a guarded subject
+fallback for replies with neither; (4) a new thread. Every decision depends on the
+message and rows it can find with a few indexed lookups; `adopt()` (called by the
+store step once the row exists) lets a late parent take in the orphans that arrived
+before it, so the same messages in any order give the same threads.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
+from replyall.admin import repairs
 from replyall.db.models import Message, Thread
-from replyall.mail.headers import message_id_hash, parent_candidates
+from replyall.mail.headers import message_id_hash, normalize_message_id
+from replyall.mail.subject import is_reply
 from replyall.pipeline.context import Context
+from replyall.threading import links, rules
+
+# Rows fetched per subject lookup: a storm can have hundreds of "Re: same subject"
+# messages in a window; the newest ones are the likeliest parents.
+SUBJECT_LIMIT = 200
+ADOPTABLE = ("subject", "new")
+
+
+def archive_addresses(ctx: Context) -> tuple[str, ...]:
+    return tuple(a for conf in ctx.settings.archives if conf.slug == ctx.archive.slug for a in conf.address)
+
+
+def candidate_of(message: Message, exclude: tuple[str, ...]) -> rules.Candidate:
+    """The subject-fallback view of a stored message."""
+    return rules.Candidate(
+        message_id=message.message_id,
+        subject=message.subject,
+        subject_key=message.subject_key,
+        date=message.date,
+        from_address=message.from_address,
+        to_addresses=frozenset((p[1] or "").lower() for p in message.to or [] if len(p) >= 2),
+        participants=rules.participants(message.from_address, message.to or [], message.cc or [], exclude),
+    )
+
+
+def _window(ctx: Context) -> timedelta:
+    return timedelta(days=ctx.settings.threading.subject_window_days)
 
 
 def run(ctx: Context) -> None:
     parsed = ctx.parsed
     assert parsed is not None
-    candidates = parent_candidates(parsed.in_reply_to, parsed.references, ctx.raw.message_id)
-    for mid in reversed(candidates):
-        parent = ctx.session.scalars(
-            select(Message).where(
-                Message.archive_id == ctx.archive.id, Message.message_id_hash == message_id_hash(mid)
-            )
-        ).first()
-        if parent is not None:
-            ctx.parent, ctx.thread = parent, parent.thread
-            ctx.thread_reason = "references"
-            return
-    ctx.thread = Thread(archive_id=ctx.archive.id, key=ctx.raw.message_id_hash[:16].lower())
-    ctx.session.add(ctx.thread)
-    ctx.thread_reason = "new"
+    session, archive_id = ctx.session, ctx.archive.id
+    ti_hex, conv = rules.ti_fields(parsed.header("thread-index"))
+    skey = rules.subject_key(parsed.subject, parsed.header("thread-topic"))
+    ctx.extra["threading"] = {"thread_index": ti_hex, "conversation_key": conv, "subject_key": skey}
+
+    own = links.find_message(session, archive_id, ctx.raw.message_id, lock=True)
+    ctx.message = own
+    duplicate_of = ctx.extra.get("duplicate_of")
+    if duplicate_of is not None:
+        _as_duplicate(ctx, own, duplicate_of)
+        return
+    if repairs.place(ctx, own):
+        return  # an administrator's thread repair wins over every rule, on reindex too
+    own_mid = normalize_message_id(ctx.raw.message_id) or ctx.raw.message_id
+    refs = [m for m in parsed.parents if m != own_mid]
+    if refs:
+        _by_references(ctx, own, refs)
+        return
+    if own is not None and own.parent_id is not None:
+        # Another message's References already placed this one (JWZ: the chain of a
+        # reply tells us its ancestors' parents too); keep that, it beats any guess.
+        ctx.parent = session.get(Message, own.parent_id)
+        ctx.thread = session.get(Thread, own.thread_id)
+        ctx.thread_reason = "references"
+        return
+    if ti_hex and conv and _by_thread_index(ctx, own, ti_hex, conv):
+        return
+    if _by_subject(ctx, own, skey):
+        return
+    ctx.parent, ctx.thread_reason = None, "new"
+    ctx.thread = session.get(Thread, own.thread_id) if own is not None else _new_thread(ctx, conv)
+
+
+def _new_thread(ctx: Context, conv: str | None) -> Thread:
+    """A thread keyed by the message; an Outlook conversation's first thread is keyed by the conversation.
+
+    Two workers starting the same conversation at once then collide on the unique
+    key and one retries into the other's thread (the runner turns it into Retry).
+    """
+    session = ctx.session
+    seeds = []
+    if conv:
+        seeds.append(links.thread_key(f"conversation:{ctx.archive.id}:{conv}"))
+    seeds.append(ctx.raw.message_id_hash[:16].lower())
+    seeds += [links.thread_key(f"thread:{ctx.raw.message_id_hash}:{n}") for n in range(1, 4)]
+    key = next((k for k in seeds if not links.key_taken(session, k)), seeds[-1])
+    return links.new_thread(session, ctx.archive.id, key, conversation_key=conv)
+
+
+def _as_duplicate(ctx: Context, own: Message | None, kept: Message) -> None:
+    """A near-duplicate joins its original's thread, unshown (dedupe.py decided)."""
+    thread = ctx.session.get(Thread, kept.thread_id)
+    assert thread is not None
+    if own is not None and own.thread_id != thread.id:
+        # Someone replied to the copy before it arrived: its ghost's thread is the same conversation.
+        other = ctx.session.get(Thread, own.thread_id)
+        assert other is not None
+        thread = links.merge_threads(ctx.session, thread, other)
+    ctx.thread, ctx.parent, ctx.thread_reason = thread, None, "duplicate"
+
+
+def _by_references(ctx: Context, own: Message | None, refs: list[str]) -> None:
+    """JWZ link_refs: every referenced id gets a row (ghost if missing), chained oldest first."""
+    parsed, session, archive_id = ctx.parsed, ctx.session, ctx.archive.id
+    assert parsed is not None
+    hashes = {message_id_hash(m): m for m in refs}
+    stmt = select(Message).where(Message.archive_id == archive_id, Message.message_id_hash.in_(hashes))
+    if links.locking(session):
+        stmt = stmt.order_by(Message.id).with_for_update()
+    rows = {hashes[m.message_id_hash]: m for m in session.scalars(stmt)}
+
+    # A chain that reaches an administrator's repair follows its nearest reference and
+    # merges nothing, or the next reply would undo the repair.
+    thread: Thread | None = repairs.pinned_thread(session, refs, rows, own)
+    thread_ids = [] if thread is not None else sorted(
+        {m.thread_id for m in rows.values()} | ({own.thread_id} if own is not None else set())
+    )
+    for tid in thread_ids:
+        found = session.get(Thread, tid)
+        assert found is not None
+        thread = found if thread is None else links.merge_threads(session, thread, found)
+    if thread is None:
+        thread = _new_thread(ctx, None)
+
+    previous: Message | None = None
+    for mid in refs:
+        row = rows.get(mid)
+        if row is None:
+            row = links.add_ghost(session, archive_id, mid, thread, previous)
+            rows[mid] = row
+        elif (
+            previous is not None
+            and row.parent_id is None
+            and row.thread_reason in ("ghost", "new")
+            and (own is None or row.id != own.id)
+            and not links.would_cycle(session, row, previous)
+        ):
+            # First chain wins for a parentless row (JWZ); its own headers override later.
+            row.parent_id = previous.id
+            if not row.is_ghost:
+                row.thread_reason = "references"
+        previous = row
+
+    parent = rows[refs[-1]]
+    if own is not None and links.would_cycle(session, own, parent):
+        # A References loop (seen in Mail::Thread's testbox-6): keep the thread, drop the link.
+        parent = None
+    ctx.thread, ctx.parent = thread, parent
+    in_refs = refs[-1] in parsed.references
+    ctx.thread_reason = "references" if in_refs else "in-reply-to"
+
+
+def _by_thread_index(ctx: Context, own: Message | None, ti_hex: str, conv: str) -> bool:
+    """Outlook: the parent's Thread-Index is the child's minus its last 5 bytes; the nearest present wins."""
+    session, archive_id = ctx.session, ctx.archive.id
+    in_conv = select(Message).where(
+        Message.archive_id == archive_id,
+        Message.conversation_key == conv,
+        Message.is_ghost.is_(False),
+        Message.duplicate_of_id.is_(None),
+    )
+    if own is not None:
+        in_conv = in_conv.where(Message.id != own.id)
+    members = list(session.scalars(in_conv.limit(500)))
+    if not members:
+        return False
+    by_ti = {m.thread_index: m for m in members if m.thread_index}
+    parent = next((by_ti[a] for a in rules.ti_ancestors(ti_hex) if a in by_ti), None)
+    if parent is not None and own is not None and links.would_cycle(session, own, parent):
+        parent = None
+    reason = "thread-index"
+    if parent is None:
+        # No ancestor of ours has arrived: the same guess a first arrival would make
+        # (subject, else none), so the result does not depend on who came first.
+        skey = ctx.extra["threading"]["subject_key"]
+        parent = _subject_parent(ctx, own, skey)
+        reason = "subject" if parent is not None else "new"
+    thread_ids = {m.thread_id for m in members} | ({own.thread_id} if own is not None else set())
+    if parent is not None:
+        thread_ids.add(parent.thread_id)
+    thread: Thread | None = None
+    # One Outlook conversation, one thread: merge any the conversation is spread over.
+    for tid in sorted(thread_ids):
+        found = session.get(Thread, tid)
+        assert found is not None
+        thread = found if thread is None else links.merge_threads(session, thread, found)
+    assert thread is not None
+    if thread.conversation_key is None:
+        thread.conversation_key = conv
+    ctx.thread, ctx.parent, ctx.thread_reason = thread, parent, reason
+    return True
+
+
+def _me(ctx: Context, skey: str) -> rules.Candidate:
+    parsed = ctx.parsed
+    assert parsed is not None
+    sender = (parsed.from_[1] if parsed.from_ else "") or ""
+    return rules.Candidate(
+        message_id=ctx.raw.message_id,
+        subject=parsed.subject or "",
+        subject_key=skey,
+        date=parsed.date,
+        from_address=sender.lower(),
+        to_addresses=frozenset(a.lower() for _, a in parsed.to if a),
+        participants=rules.participants(sender, parsed.to, parsed.cc, archive_addresses(ctx)),
+    )
+
+
+def _subject_parent(ctx: Context, own: Message | None, skey: str) -> Message | None:
+    """The best earlier same-subject message this reply shares people with, or None."""
+    parsed, session = ctx.parsed, ctx.session
+    assert parsed is not None
+    if not skey or parsed.date is None or not is_reply(parsed.subject):
+        return None
+    me, window, exclude = _me(ctx, skey), _window(ctx), archive_addresses(ctx)
+    stmt = (
+        select(Message)
+        .where(
+            Message.archive_id == ctx.archive.id,
+            Message.subject_key == skey,
+            Message.date >= parsed.date - window,
+            Message.date <= parsed.date,
+            Message.is_ghost.is_(False),
+            Message.duplicate_of_id.is_(None),
+        )
+        .order_by(Message.date.desc())
+        .limit(SUBJECT_LIMIT)
+    )
+    best, best_rank = None, None
+    for row in session.scalars(stmt):
+        if own is not None and row.id == own.id:
+            continue
+        cand = candidate_of(row, exclude)
+        if rules.eligible(cand, me, window) and (best_rank is None or rules.rank(cand, me) > best_rank):
+            best, best_rank = row, rules.rank(cand, me)
+    if best is None or (own is not None and links.would_cycle(session, own, best)):
+        return None
+    return best
+
+
+def _by_subject(ctx: Context, own: Message | None, skey: str) -> bool:
+    """A reply with no usable headers joins the best earlier same-subject message it shares people with."""
+    best = _subject_parent(ctx, own, skey)
+    if best is None:
+        return False
+    thread = ctx.session.get(Thread, best.thread_id)
+    assert thread is not None
+    if own is not None and own.thread_id != thread.id:
+        thread = links.move_subtree(ctx.session, own, thread)
+    ctx.thread, ctx.parent, ctx.thread_reason = thread, best, "subject"
+    return True
+
+
+def adopt(ctx: Context) -> None:
+    """After the row is stored: take in earlier-arrived orphans this message is a better parent for.
+
+    Thread-Index children whose nearest present ancestor was further up, and subject
+    replies whose best same-subject parent is this message. Indexed lookups on the
+    conversation key and on (archive, subject_key, date).
+    """
+    message, session = ctx.message, ctx.session
+    assert message is not None
+    if message.is_ghost or message.duplicate_of_id is not None:
+        return
+    if message.thread_index and message.conversation_key:
+        _adopt_thread_index(ctx, message)
+    if message.subject_key and message.date is not None:
+        window, exclude = _window(ctx), archive_addresses(ctx)
+        me = candidate_of(message, exclude)
+        stmt = select(Message).where(
+            Message.archive_id == ctx.archive.id,
+            Message.subject_key == message.subject_key,
+            Message.date >= message.date,
+            Message.date <= message.date + window,
+            Message.thread_reason.in_(ADOPTABLE),
+            Message.is_ghost.is_(False),
+            Message.duplicate_of_id.is_(None),
+            Message.id != message.id,
+        ).order_by(Message.date).limit(SUBJECT_LIMIT)
+        for orphan in list(session.scalars(stmt)):
+            child = candidate_of(orphan, exclude)
+            if not rules.eligible(me, child, window):
+                continue
+            current = session.get(Message, orphan.parent_id) if orphan.parent_id is not None else None
+            if current is not None and rules.rank(candidate_of(current, exclude), child) >= rules.rank(me, child):
+                continue
+            links.reparent(session, orphan, message, "subject")
+
+
+def _adopt_thread_index(ctx: Context, message: Message) -> None:
+    session = ctx.session
+    ti = message.thread_index
+    assert ti is not None
+    stmt = select(Message).where(
+        Message.archive_id == ctx.archive.id,
+        Message.conversation_key == message.conversation_key,
+        Message.thread_reason.in_(("thread-index", *ADOPTABLE)),
+        Message.is_ghost.is_(False),
+        Message.duplicate_of_id.is_(None),
+        Message.id != message.id,
+    )
+    for orphan in list(session.scalars(stmt)):
+        if not orphan.thread_index or len(orphan.thread_index) <= len(ti) or not orphan.thread_index.startswith(ti):
+            continue
+        current = session.get(Message, orphan.parent_id) if orphan.parent_id is not None else None
+        if (
+            current is not None
+            and orphan.thread_reason == "thread-index"
+            and len(current.thread_index or "") >= len(ti)
+        ):
+            continue
+        links.reparent(session, orphan, message, "thread-index")

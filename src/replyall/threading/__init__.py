@@ -1,0 +1,1 @@
+"""Threading: pure rules (rules.py) and graph operations on the database (links.py)."""

@@ -1,0 +1,123 @@
+"""Pure threading rules: subject keys, participants, Thread-Index keys and how to rank a guessed parent."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from replyall.mail.headers import conversation_key, decode_thread_index, thread_index_parent
+from replyall.mail.subject import is_reply, normalize_subject
+
+__all__ = [
+    "Candidate",
+    "eligible",
+    "participants",
+    "rank",
+    "subject_key",
+    "thread_subject",
+    "ti_ancestors",
+    "ti_fields",
+]
+
+# Bracketed tags that are content rather than list names: "[PATCH v2 1/3] foo" and
+# "[PATCH v3 1/3] foo" are different threads on kernel-style lists, while
+# normalize_subject drops every leading tag (list tags such as "[ksummit]" must go).
+_CONTENT_TAG = re.compile(r"\[(?:[^\[\]]*\bPATCH\b|RFC\b|RESEND\b|PULL\b|GIT PULL\b|ANNOUNCE\b)[^\[\]]*\]", re.I)
+
+
+def thread_subject(subject: str | None) -> str:
+    """The subject as threading compares it: no Re/AW/Fwd chain, no list tags, content tags kept."""
+    base = normalize_subject(subject)
+    if not base:
+        return ""
+    tags = [" ".join(t.split()).casefold() for t in _CONTENT_TAG.findall(subject or "")]
+    # Only tags that normalize_subject removed (the leading ones) are added back.
+    tags = [t for t in tags if t not in base]
+    return " ".join([*tags, base])
+
+
+def subject_key(subject: str | None, topic: str | None = None) -> str:
+    """32-hex key of thread_subject(); Outlook's Thread-Topic stands in for an empty subject."""
+    text = thread_subject(subject) or thread_subject(topic)
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:32] if text else ""
+
+
+def participants(
+    from_address: str | None, to: Iterable[Iterable[str]], cc: Iterable[Iterable[str]], exclude: Iterable[str] = ()
+) -> frozenset[str]:
+    """Lower-cased From/To/Cc addresses, without the archive's own (on every message, so proof of nothing)."""
+    found = {(from_address or "").lower()}
+    for pair in (*to, *cc):
+        pair = list(pair)
+        if len(pair) >= 2 and pair[1]:
+            found.add(pair[1].lower())
+    return frozenset(found - {""} - {e.lower() for e in exclude})
+
+
+def ti_fields(header: str | None) -> tuple[str | None, str | None]:
+    """(Thread-Index as hex, conversation key) or (None, None) when absent or undecodable."""
+    data = decode_thread_index(header) if header else None
+    if data is None:
+        return None, None
+    return data.hex(), conversation_key(data)
+
+
+def ti_ancestors(ti_hex: str) -> list[str]:
+    """Hex Thread-Index of every ancestor, nearest first ([MS-OXOMSG] 2.2.1.3: 5 bytes per reply)."""
+    out: list[str] = []
+    data: bytes | None = bytes.fromhex(ti_hex)
+    while data is not None:
+        data = thread_index_parent(data)
+        if data is not None:
+            out.append(data.hex())
+    return out
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the subject fallback needs to know about one message."""
+
+    message_id: str
+    subject: str
+    subject_key: str
+    date: datetime | None
+    from_address: str
+    to_addresses: frozenset[str]
+    participants: frozenset[str]
+
+
+def _before(p: Candidate, m: Candidate) -> bool:
+    assert p.date is not None and m.date is not None
+    return (p.date, p.message_id) < (m.date, m.message_id)
+
+
+def eligible(parent: Candidate, child: Candidate, window: timedelta) -> bool:
+    """May `child` (a reply without usable references) hang under `parent` by subject?
+
+    Same non-empty subject key, child's subject is a reply ("Re:", "AW:", ...), parent
+    strictly earlier (ties broken by Message-ID so the order is total) and no more
+    than `window` earlier, and at least one shared participant. The relation depends
+    on the two messages only, never on arrival order.
+    """
+    if not child.subject_key or child.subject_key != parent.subject_key or child.message_id == parent.message_id:
+        return False
+    if child.date is None or parent.date is None or not is_reply(child.subject):
+        return False
+    if not _before(parent, child) or child.date - parent.date > window:
+        return False
+    return bool(child.participants & parent.participants)
+
+
+def rank(parent: Candidate, child: Candidate) -> tuple:
+    """Higher is a better guess: someone the child wrote to, then the thread's opener, then the latest."""
+    assert parent.date is not None
+    return (
+        parent.from_address in child.to_addresses,
+        parent.from_address in child.participants,
+        not is_reply(parent.subject),
+        parent.date,
+        parent.message_id,
+    )

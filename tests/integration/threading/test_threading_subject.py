@@ -1,0 +1,107 @@
+"""The guarded subject fallback and near-duplicate collapse, through the real pipeline on both databases."""
+
+from __future__ import annotations
+
+from thread_helpers import feed, groups, make, rows_by_mid, snapshot, threads
+
+DAY = 24 * 60
+ALICE, BOB, CAROL = "alice@leeds.example.gov.uk", "bob@nhs.example.uk", "carol@police.example.uk"
+ZED, YAN = "zed@kent.example.gov.uk", "yan@devon.example.gov.uk"
+
+
+def test_reply_without_headers_joins_by_subject_inside_the_window_with_shared_people(db, settings, clock):
+    feed(db, settings, clock, [
+        make("q@x", subject="Quick question", sender=ALICE, cc=(BOB,)),
+        make("r@x", subject="RE: Quick question", sender=BOB, to=(ALICE,), minutes=3 * DAY),
+    ])
+    assert groups(db) == {frozenset({"q@x", "r@x"})}
+    row = rows_by_mid(db)["r@x"]
+    assert row.thread_reason == "subject"
+    assert snapshot(db)["r@x"][0] == "q@x"
+
+
+def test_same_subject_outside_the_window_stays_apart(db, settings, clock):
+    feed(db, settings, clock, [
+        make("q@x", subject="Quick question", sender=ALICE, cc=(BOB,)),
+        make("r@x", subject="RE: Quick question", sender=BOB, to=(ALICE,), minutes=15 * DAY),
+    ])
+    assert groups(db) == {frozenset({"q@x"}), frozenset({"r@x"})}
+    assert rows_by_mid(db)["r@x"].thread_reason == "new"
+
+
+def test_window_follows_the_setting(db, settings_factory, settings, clock):
+    wide = settings_factory(settings.database.url, threading={"subject_window_days": 30})
+    feed(db, wide, clock, [
+        make("q@x", subject="Quick question", sender=ALICE, cc=(BOB,)),
+        make("r@x", subject="RE: Quick question", sender=BOB, to=(ALICE,), minutes=20 * DAY),
+    ])
+    assert groups(db) == {frozenset({"q@x", "r@x"})}
+
+
+def test_unrelated_people_with_a_generic_subject_stay_apart(db, settings, clock):
+    # Both only write to the list: the archive's own address proves nothing.
+    feed(db, settings, clock, [
+        make("q1@x", subject="Quick question", sender=ALICE),
+        make("q2@x", subject="Re: Quick question", sender=ZED, minutes=2 * DAY),
+        make("q3@x", subject="Re: Quick question", sender=YAN, to=("comms-network@archive.example.org", BOB), minutes=21 * DAY),
+    ])
+    assert groups(db) == {frozenset({"q1@x"}), frozenset({"q2@x"}), frozenset({"q3@x"})}
+
+
+def test_messages_with_references_never_use_the_subject(db, settings, clock):
+    feed(db, settings, clock, [
+        make("q@x", subject="Quick question", sender=ALICE, cc=(BOB,)),
+        make("r@x", subject="Re: Quick question", sender=BOB, to=(ALICE,), minutes=60, references="<elsewhere@x>"),
+    ])
+    assert groups(db) == {frozenset({"q@x"}), frozenset({"r@x"})}
+
+
+def test_late_opener_adopts_subject_replies_that_arrived_first(db, settings, clock):
+    feed(db, settings, clock, [
+        make("r2@x", subject="Re: Quick question", sender=CAROL, to=(BOB,), cc=(ALICE,), minutes=90),
+        make("r1@x", subject="Re: Quick question", sender=BOB, to=(ALICE,), minutes=60),
+    ])
+    assert snapshot(db)["r2@x"][0] == "r1@x"
+    first_key = {t.key for t in threads(db)}
+    feed(db, settings, clock, [make("q@x", subject="Quick question", sender=ALICE, cc=(BOB, CAROL))])
+    snap = snapshot(db)
+    assert snap["r1@x"][0] == "q@x" and snap["r2@x"][0] == "r1@x" and snap["q@x"][0] is None
+    assert groups(db) == {frozenset({"q@x", "r1@x", "r2@x"})}
+    (thread,) = threads(db)
+    assert thread.message_count == 3 and thread.participant_count == 3
+    assert thread.subject == "Quick question"
+    assert first_key  # the replies' thread existed before the merge
+
+
+def test_near_duplicate_collapses_into_one_message(db, settings, clock):
+    body = "Please find the agenda below.\n\nItem 1: roads\n"
+    feed(db, settings, clock, [
+        make("orig@x", subject="Agenda", sender=ALICE, body=body),
+        make("copy@gateway", subject="Agenda", sender=ALICE, minutes=1.5, body=body),
+        make("late@x", subject="Agenda", sender=ALICE, minutes=3, body=body),  # outside two minutes
+        make("other@x", subject="Agenda", sender=BOB, minutes=1, body=body),  # someone else
+    ])
+    rows = rows_by_mid(db)
+    assert rows["copy@gateway"].duplicate_of_id == rows["orig@x"].id
+    assert rows["copy@gateway"].thread_reason == "duplicate" and rows["copy@gateway"].raw_id is not None
+    assert rows["orig@x"].delivery_count == 2
+    assert rows["late@x"].duplicate_of_id is None and rows["other@x"].duplicate_of_id is None
+    counts = {t.id: t.message_count for t in threads(db)}
+    assert counts[rows["orig@x"].thread_id] == 1
+
+
+def test_reply_to_the_duplicate_copy_lands_under_the_kept_message(db, settings, clock):
+    from replyall.db.queries import thread_tree
+
+    body = "Same words twice.\n"
+    feed(db, settings, clock, [
+        make("orig@x", subject="Agenda", sender=ALICE, body=body),
+        make("re@x", subject="Re: Agenda", sender=BOB, minutes=5, references="<copy@gateway>"),
+        make("copy@gateway", subject="Agenda", sender=ALICE, minutes=1, body=body),
+    ])
+    rows = rows_by_mid(db)
+    assert rows["copy@gateway"].duplicate_of_id == rows["orig@x"].id
+    assert rows["re@x"].thread_id == rows["orig@x"].thread_id
+    with db.reader() as session:
+        tree = [(m.message_id, d) for m, d in thread_tree(session, rows["orig@x"].thread_id)]
+    assert tree == [("orig@x", 0), ("re@x", 1)]
