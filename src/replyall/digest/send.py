@@ -161,7 +161,13 @@ async def send_day(
                 return None
             archive = queries.archive_by_slug(session, slug)
             assert archive is not None
-            return archive.id, digest, queries.recipients(session, archive.id, schedule.send_at(day, settings))
+            people = queries.recipients(session, archive.id, schedule.send_at(day, settings))
+            if archive.visibility != "public":
+                from replyall.members import may_read
+
+                # Checked again at each send: a reader since blocked or erased gets nothing.
+                people = [(sid, address) for sid, address in people if may_read(session, settings, archive, address)]
+            return archive.id, digest, people
 
     loaded = await asyncio.to_thread(load)
     if loaded is None:

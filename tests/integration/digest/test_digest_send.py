@@ -285,3 +285,18 @@ def test_starttls_and_auth_to_the_relay(db, settings_factory, settings, clock, s
         assert secured.handler.tls_used and len(secured.received) == 1
     finally:
         secured.close()
+
+
+def test_members_only_summary_goes_only_to_current_readers(db, settings, clock, sink):
+    when = datetime(2026, 11, 19, 12, tzinfo=UTC)
+    clock.set(when)
+    # Ann and Bob are on the private list's mail, so they may read it.
+    deliver(db, settings, clock, mail("p1@x", "Ann <ann@council.gov.uk>", "Private matter", "For members only.", when=when,
+                                      to="private@archive.example.org, bob@nhs.uk"), slug="private-list")
+    clock.set(SEND)
+    subscribe(db, clock, "ann@council.gov.uk", "bob@nhs.uk", "stranger@example.com", slug="private-list")
+    report = asyncio.run(send_day(db, settings, clock, "private-list", DAY))
+    assert report.sent == 2
+    assert sorted(r.rcpt_tos[0] for r in sink.received) == ["ann@council.gov.uk", "bob@nhs.uk"]
+    # Addresses are not hidden from members.
+    assert "For members only." in sink.received[0].part("plain")
