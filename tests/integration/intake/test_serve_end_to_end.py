@@ -8,38 +8,17 @@ import re
 import signal
 import smtplib
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
-from pathlib import Path
 
 from intake_helpers import make_message
 
 from replyall.db.engine import Database
 from replyall.db.models import RawMessage
+from support.serve import REPLYALL, read_lines as _lines, serve_config as _config
 
-REPLYALL = Path(sys.executable).with_name("replyall")
 DEADLINE = 90.0
-
-
-def _config(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "serve.toml"
-    path.write_text(
-        f'environment = "production"\n[database]\nurl = "{url}"\n'
-        '[smtp]\nhost = "127.0.0.1"\nport = 0\nhostname = "archive.test"\n'
-        '[web]\nhost = "127.0.0.1"\nport = 0\nsecret_key = "a-test-secret-that-is-long"\n'
-        '[worker]\npoll_interval = 0.2\n[digest]\nenabled = false\n[logging]\nlevel = "INFO"\n'
-        '[[archives]]\nslug = "comms-network"\nname = "Comms"\naddress = "comms-network@archive.example.org"\n'
-        'visibility = "public"\n'
-    )
-    return path
-
-
-def _lines(stream, out: queue.Queue) -> None:
-    for line in stream:
-        out.put(line)
-    out.put(None)
 
 
 def test_serve_receives_processes_and_stops_on_sigterm(tmp_path, db_url):
