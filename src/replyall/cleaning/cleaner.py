@@ -107,15 +107,34 @@ def _label_tail(lines: list[str], labels: list[str], lo: int, hi: int, domain: s
                 labels[i] = DISCLAIMER
 
 
+def _says_something(region: list[str]) -> bool:
+    """True when the lines hold more than sign-offs and names ("Thanks" / "Ann Smith")."""
+    for line in region:
+        s = line.strip()
+        if not s or P.RE_VALEDICTION.match(s) or P.RE_VALEDICTION_NAME.match(s) or P.RE_SENT_FROM.match(s):
+            continue
+        words = s.split()
+        if len(words) > 3 or s.endswith((".", "?", "!", ":")) or not all(w[0].isupper() for w in words):
+            return True
+    return False
+
+
 def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: str | None,
                  boilerplate: BoilerplateMatcher | None, from_address: str | None, use_ml: bool,
                  cache_dir: Path | None) -> list[str]:
     """Label the banner, disclaimer and signature of the reply proper, lines[lo:hi]."""
     region = lines[lo:hi]
     top = find_banner(region, len(region), domain=domain, learned=boilerplate)
+    cut = find_disclaimer(region, top, len(region), domain=domain, learned=boilerplate)
+    if boilerplate is not None and not _says_something(region[top:cut]):
+        # Learned blocks never take the whole message: in a reply-all storm many
+        # people send the same plea ("Please remove me from this list"), which the
+        # learner sees from several senders; when it is all a message says, it is
+        # the message, not boilerplate.
+        top = find_banner(region, len(region), domain=domain)
+        cut = find_disclaimer(region, top, len(region), domain=domain)
     for i in range(top):
         labels[lo + i] = DISCLAIMER
-    cut = find_disclaimer(region, top, len(region), domain=domain, learned=boilerplate)
     reply_end = len(region)
     if cut is not None:
         for i in range(cut, reply_end):

@@ -104,3 +104,18 @@ def test_name_signed_with_a_dash_or_slash_is_a_signature():
 def test_abbreviated_and_unaccented_sign_offs():
     assert _clean("Hej,\n\nSvar.\n\nKh\nPeter").signature == "Kh\nPeter"
     assert _clean("Czesc,\n\nDziekuje.\n\nZ powazaniem,\nJan").signature == "Z powazaniem,\nJan"
+
+
+def test_learned_block_never_takes_the_whole_message():
+    from replyall.cleaning import BoilerplateLearner, MemoryBoilerplateStore
+
+    plea = "Please remove me from this distribution list, I should not be on it"
+    learner = BoilerplateLearner(MemoryBoilerplateStore())
+    for who in ("ann@a.gov.uk", "bob@b.nhs.uk", "cat@c.police.uk"):
+        learner.observe(f"{plea}\n\nThanks\n{who.split('@')[0].title()}", who)
+    # A storm's plea, sent by many, is what this message says: it stays the body.
+    c = clean_text(f"{plea}\n\nThanks\nDan", from_address="dan@d.gov.uk", boilerplate=learner, use_ml=False)
+    assert c.body.startswith(plea) and c.disclaimer == ""
+    # Above a real reply the same learned block is still a banner.
+    c = clean_text(f"{plea}\n\nAgreed, the rota works.\n\nDan", from_address="dan@d.gov.uk", boilerplate=learner, use_ml=False)
+    assert c.disclaimer == plea and c.body.startswith("Agreed")
