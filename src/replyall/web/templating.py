@@ -35,7 +35,7 @@ def obfuscate_address(address: str) -> str:
 
 def obfuscate_text(text: str) -> str:
     """Every address inside free text (quotes, signatures) in the same readable form."""
-    return _EMAIL.sub(r"\1 at \2", text or "")
+    return _EMAIL.sub(r"\1 at \2", text) if text and "@" in text else (text or "")
 
 
 def human_size(size: int | None) -> str:
@@ -64,6 +64,19 @@ class DateFormatter:
         return local.strftime(fmt or self.fmt) if local is not None else "date unknown"
 
 
+def account(request) -> dict[str, bool]:
+    """For the site header: is this browser signed in (a session cookie), is it an admin?
+
+    Cheap on purpose (no database): pages that checked the reader know the user; others
+    go by the cookie, and /me sorts out a stale one.
+    """
+    from replyall.web.auth import SESSION_COOKIE
+
+    user = getattr(request.state, "user", None) if request is not None else None
+    signed_in = user is not None or (request is not None and SESSION_COOKIE in request.cookies)
+    return {"signed_in": bool(signed_in), "admin": bool(user is not None and user.is_admin)}
+
+
 def make_environment(settings: Settings) -> Environment:
     searched = []
     if settings.web.templates_dir:
@@ -72,7 +85,9 @@ def make_environment(settings: Settings) -> Environment:
     # autoescape=True for every template (HTML, Atom XML, email): mail-derived text is
     # hostile by default; nothing is marked safe except what nh3 has cleaned.
     env = Environment(
-        loader=ChoiceLoader(searched), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+        loader=ChoiceLoader(searched), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        # No stat() per {% include %}: a 200-message thread includes its partial 200 times.
+        auto_reload=False,
     )
     dates = DateFormatter(settings)
     env.filters["localdate"] = dates
@@ -81,6 +96,7 @@ def make_environment(settings: Settings) -> Environment:
     env.globals["site_name"] = "replyall"
     env.globals["base_url"] = settings.web.base_url
     env.globals["time_zone"] = settings.web.time_zone
+    env.globals["account"] = account
     return env
 
 
@@ -97,9 +113,11 @@ def render(request, name: str, context: dict, status_code: int = 200):
         "reason_text": present.reason_text,
         "organisation": present.organisation,
         "subject_changed": present.subject_changed,
+        "show_original": present.show_original,
+        "always_original": False,
         "month_names": MONTH_NAMES,
         # Root-relative links: right behind any proxy, whatever Host header arrives.
-        "url_for": lambda name, **params: request.app.url_path_for(name, **params),
+        "url_for": fast_url_for(request.app),
         **context,
     }
     return request.app.state.templates.TemplateResponse(request, name, context, status_code=status_code)
@@ -107,3 +125,32 @@ def render(request, name: str, context: dict, status_code: int = 200):
 
 MONTH_NAMES = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September",
                "October", "November", "December")
+
+
+def fast_url_for(app):
+    """url_path_for with the route lookup done once per (route, parameter names).
+
+    Starlette walks every route on each call; a 200-message thread asks for ~1,000
+    links, which cost more than the rest of the page. The path is built once with
+    marker values and the markers are then replaced, so the result is identical.
+    """
+    cache = getattr(app.state, "url_patterns", None)
+    if cache is None:
+        cache = app.state.url_patterns = {}
+
+    def url_for(name: str, **params) -> str:
+        key = (name, tuple(sorted(params)))
+        pattern = cache.get(key)
+        if pattern is None:
+            try:
+                pattern = str(app.url_path_for(name, **{k: f"\x00{k}\x00" for k in params}))
+            except Exception:  # noqa: BLE001 - a typed convertor (int) refuses markers: no shortcut
+                pattern = False
+            cache[key] = pattern
+        if pattern is False:
+            return str(app.url_path_for(name, **params))
+        for k, v in params.items():
+            pattern = pattern.replace(f"\x00{k}\x00", str(v))
+        return pattern
+
+    return url_for
