@@ -81,9 +81,26 @@ def limit_login(request: Request) -> None:
         raise too_many(wait, "sign-in requests")
 
 
+def may_mail(request: Request, address: str) -> bool:
+    """At most auth.login_per_hour sign-in mails to one address per hour, from anywhere.
+
+    Requests from many client addresses must not flood one person's inbox; over the
+    limit the page answers as always and simply sends nothing.
+    """
+    settings = request.app.state.settings
+    limiter: RateLimiter = request.app.state.rate_limiter
+    return limiter.hit("login-mail", address, settings.auth.login_per_hour, timedelta(hours=1)) is None
+
+
 def is_search_path(path: str) -> bool:
     """Every search endpoint, page or API, whoever wrote it: any path segment named 'search'."""
     return "search" in path.strip("/").split("/")
+
+
+def is_search(scope: Scope) -> bool:
+    # Only a request that asks something costs a query: the empty search form and the
+    # help page are pages like any other.
+    return is_search_path(scope.get("path", "")) and bool(scope.get("query_string"))
 
 
 class SearchLimitMiddleware:
@@ -97,7 +114,7 @@ class SearchLimitMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not is_search_path(scope.get("path", "")):
+        if scope["type"] != "http" or not is_search(scope):
             await self.app(scope, receive, send)
             return
         app = scope["app"]

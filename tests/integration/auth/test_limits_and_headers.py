@@ -42,6 +42,20 @@ def test_sign_in_requests_are_limited_per_client_address(app, client, step, sink
     assert _ask(client).status_code == 200
 
 
+def test_one_inbox_gets_at_most_the_limit_from_many_clients(app, sink, db, settings, clock):
+    ingest(db, settings, clock, mail("p1@council.gov.uk", date=WHEN))
+    answers = set()
+    for n in range(5):
+        with TestClient(app, base_url="http://archive.test", client=(f"203.0.113.{n + 1}", 40000)) as c:
+            response = _ask(c)
+            assert response.status_code == 200
+            answers.add(response.text)
+    assert len(answers) == 1  # the same page every time, whether mail went out or not
+    assert len(sink.wait_for(MEMBER, 3)) == 3
+    # The background sends are done once the responses are: no fourth mail is coming.
+    assert len(sink.to(MEMBER)) == 3
+
+
 def test_searches_are_limited_per_client_address_pages_and_api_alike(client, step):
     urls = ["/api/v1/search?q=flood", "/a/comms-network/search?q=flood"] * 2
     assert [client.get(u).status_code for u in urls] == [200, 200, 200, 200]
@@ -51,8 +65,10 @@ def test_searches_are_limited_per_client_address_pages_and_api_alike(client, ste
     assert page.headers["content-type"].startswith("text/html") and "Too many searches" in page.text
     assert api.headers["content-type"].startswith("application/json") and "Too many searches" in api.json()["detail"]
     assert "content-security-policy" in page.headers and "retry-after" in api.headers
-    # Browsing is not searching.
+    # Browsing is not searching, nor is opening the empty form or the help page.
     assert client.get("/").status_code == 200
+    assert client.get("/search/help").status_code == 200
+    assert client.get("/a/comms-network/search").status_code == 200
     step(seconds=61)
     assert client.get("/api/v1/search?q=flood").status_code == 200
 

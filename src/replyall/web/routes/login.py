@@ -14,7 +14,7 @@ from replyall.config import Settings
 from replyall.members import may_sign_in, normalise
 from replyall.web import auth
 from replyall.web.deps import ClockDep, DbDep, SessionDep, SettingsDep
-from replyall.web.ratelimit import limit_login
+from replyall.web.ratelimit import limit_login, may_mail
 from replyall.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,7 @@ async def login_request(
     # Both known and unknown addresses take the same path through the writer, and the
     # mail goes out after the response: the answer and its timing do not tell them apart.
     token = await db.write(issue)
-    if token is not None:
+    if token is not None and may_mail(request, address):
         link = f"{settings.web.base_url}{request.app.url_path_for('login_confirm')}?token={token}"
         if safe_next(next) != "/":
             link += f"&next={_quote(safe_next(next))}"
