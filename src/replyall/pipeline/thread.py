@@ -26,6 +26,9 @@ from replyall.threading import links, rules
 # messages in a window; the newest ones are the likeliest parents.
 SUBJECT_LIMIT = 200
 ADOPTABLE = ("subject", "new")
+# Reasons that are guesses from a message's own weaker evidence; another message's
+# References chain overrides them.
+GUESSED = ("thread-index", "subject")
 
 
 def archive_addresses(ctx: Context) -> tuple[str, ...]:
@@ -50,6 +53,36 @@ def _window(ctx: Context) -> timedelta:
 
 
 def run(ctx: Context) -> None:
+    _place(ctx)
+    conv = ctx.extra["threading"]["conversation_key"]
+    if conv and ctx.thread is not None and ctx.thread_reason not in ("duplicate", "repair"):
+        _join_conversation(ctx, conv)
+
+
+def _join_conversation(ctx: Context, conv: str) -> None:
+    """One Outlook conversation, one thread, whichever rule placed this message.
+
+    Without this, a message placed by References would leave its Thread-Index
+    siblings in another thread in some arrival orders and not in others.
+    """
+    session = ctx.session
+    assert ctx.thread is not None
+    others = session.scalars(
+        select(Message.thread_id)
+        .where(Message.archive_id == ctx.archive.id, Message.conversation_key == conv, Message.thread_id != ctx.thread.id)
+        .distinct()
+    )
+    thread = ctx.thread
+    for tid in sorted(set(others)):
+        found = session.get(Thread, tid)
+        if found is not None:
+            thread = links.merge_threads(session, thread, found)
+    if thread.conversation_key is None:
+        thread.conversation_key = conv
+    ctx.thread = thread
+
+
+def _place(ctx: Context) -> None:
     parsed = ctx.parsed
     assert parsed is not None
     session, archive_id = ctx.session, ctx.archive.id
@@ -70,7 +103,7 @@ def run(ctx: Context) -> None:
     if refs:
         _by_references(ctx, own, refs)
         return
-    if own is not None and own.parent_id is not None:
+    if own is not None and own.parent_id is not None and (own.is_ghost or own.thread_reason == "references"):
         # Another message's References already placed this one (JWZ: the chain of a
         # reply tells us its ancestors' parents too); keep that, it beats any guess.
         ctx.parent = session.get(Message, own.parent_id)
@@ -142,14 +175,19 @@ def _by_references(ctx: Context, own: Message | None, refs: list[str]) -> None:
         if row is None:
             row = links.add_ghost(session, archive_id, mid, thread, previous)
             rows[mid] = row
+        elif previous is not None and row.parent_id == previous.id and row.thread_reason in GUESSED:
+            row.thread_reason = "references"  # the guess was right; the chain is the better reason
         elif (
             previous is not None
-            and row.parent_id is None
-            and row.thread_reason in ("ghost", "new")
+            and row.parent_id != previous.id
+            and (row.parent_id is None or row.thread_reason in GUESSED)
+            and row.thread_reason in ("ghost", "new", *GUESSED)
             and (own is None or row.id != own.id)
             and not links.would_cycle(session, row, previous)
         ):
-            # First chain wins for a parentless row (JWZ); its own headers override later.
+            # First chain wins for a row without a parent of its own (JWZ), and a chain
+            # beats a guess (Thread-Index, subject): had this reply arrived first, the
+            # row would have been a ghost placed by it. Its own References win later.
             row.parent_id = previous.id
             if not row.is_ghost:
                 row.thread_reason = "references"

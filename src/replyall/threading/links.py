@@ -103,14 +103,15 @@ def subtree_ids(session: Session, root: Message) -> list[int]:
 
 
 def _older(a: Thread, b: Thread) -> bool:
-    """Is `a` the older thread (earliest start, then lowest id)? Its key survives a merge."""
-    def order(t: Thread) -> tuple:
-        return (0, t.started_at, t.id) if t.started_at is not None else (1, None, t.id)
+    """Is `a` the older thread (earliest start, then lowest id)? Its key survives a merge.
 
-    if (a.started_at is None) != (b.started_at is None) or a.started_at is None:
-        return (a.started_at is None, a.id) <= (b.started_at is None, b.id)
-
-    return order(a) <= order(b)
+    A thread without a start date (only ghosts so far) counts as younger than any dated one.
+    """
+    if a.started_at is not None and b.started_at is not None and a.started_at != b.started_at:
+        return a.started_at < b.started_at
+    if (a.started_at is None) != (b.started_at is None):
+        return a.started_at is not None
+    return a.id <= b.id
 
 
 def merge_threads(session: Session, a: Thread, b: Thread) -> Thread:

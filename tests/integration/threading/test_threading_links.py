@@ -140,3 +140,16 @@ def test_thread_tree_is_in_conversation_order_with_ghosts_pruned(db, settings, c
     with db.reader() as session:
         tree = thread_tree(session, rows_by_mid(db)["r@x"].thread_id)
     assert [(m.message_id, d) for m, d in tree] == [("r@x", 0), ("a@x", 1), ("a1@x", 2), ("b@x", 1), ("g1@x", 1)]
+
+
+def test_ghost_with_two_replies_stays_as_a_placeholder_root(db, settings, clock):
+    feed(db, settings, clock, [
+        make("x1@x", subject="Re: Ticket 42", minutes=5, references="<ticket@x>"),
+        make("x2@x", subject="Re: Ticket 42", minutes=9, sender="bob@b.gov.uk", references="<ticket@x>"),
+    ])
+    rows = rows_by_mid(db)
+    with db.reader() as session:
+        tree = [(m.message_id, m.is_ghost, d) for m, d in thread_tree(session, rows["x1@x"].thread_id)]
+    assert tree == [("ticket@x", True, 0), ("x1@x", False, 1), ("x2@x", False, 1)]
+    (thread,) = threads(db)
+    assert thread.message_count == 2 and thread.subject == "Re: Ticket 42"

@@ -29,11 +29,16 @@ MESSAGES = {
     "s5": make("s5@x", subject="RE: Winter gritting", sender=A, to=(B,), cc=(C,), minutes=90),
     "s6": make("s6@x", subject="RE: RE: Winter gritting", sender=B, to=(C,), minutes=120),
     "s7": make("s7@x", subject="Re: Winter gritting", sender=C, to=(D,), minutes=130, references="<s1@x> <s4@x>"),
+    # Its References say the stripped s6 answered s3: that beats s6's subject guess.
+    "s8": make("s8@x", subject="Re: Winter gritting", sender=D, to=(B,), minutes=140, references="<s1@x> <s3@x> <s6@x>"),
     # An Outlook conversation held together by Thread-Index alone.
     "o1": make("o1@x", subject="Budget", sender=P, to=(Q,), minutes=10, thread_index=TI, thread_topic="Budget"),
     "o2": make("o2@x", subject="RE: Budget", sender=Q, to=(P,), minutes=40, thread_index=TI + b"\0\0\1\2\3"),
     "o3": make("o3@x", subject="RE: Budget", sender=P, to=(Q,), minutes=60, thread_index=TI + b"\0\0\1\2\3\0\0\4\5\6"),
     "o4": make("o4@x", subject="RE: Budget", sender=A, to=(P,), minutes=65, thread_index=TI + b"\0\0\7\7\7"),
+    # References to a message we never get, plus the conversation's Thread-Index.
+    "o5": make("o5@x", subject="RE: Budget", sender=Q, to=(A,), minutes=70, references="<lost-o@x>",
+               thread_index=TI + b"\0\0\7\7\7\0\0\1\1\1"),
     # The same generic subject twice, three weeks apart, between different people.
     "q1": make("q1@x", subject="Quick question", sender=A, to=(B,), minutes=1 * DAY),
     "q2": make("q2@x", subject="Re: Quick question", sender=B, to=(A,), minutes=1 * DAY + 60),
@@ -69,14 +74,15 @@ def test_reference_order_gives_the_expected_threads(_sqlite_template):
     snap = _run(_sqlite_template, list(MESSAGES))
     groups = {members for _, members, _ in snap.values()}
     assert groups == {
-        frozenset({"s1@x", "s2@x", "s3@x", "s4@x", "s5@x", "s6@x", "s7@x"}),
-        frozenset({"o1@x", "o2@x", "o3@x", "o4@x"}),
+        frozenset({"s1@x", "s2@x", "s3@x", "s4@x", "s5@x", "s6@x", "s7@x", "s8@x"}),
+        frozenset({"o1@x", "o2@x", "o3@x", "o4@x", "o5@x"}),
         frozenset({"q1@x", "q2@x"}),
         frozenset({"q3@x", "q4@x"}),
     }
     parents = {mid: parent for mid, (parent, _, _) in snap.items()}
     assert parents["s3@x"] == "s2@x" and parents["s4@x"] == "s1@x" and parents["s7@x"] == "s4@x"
     assert parents["s5@x"] == "s2@x"  # written to Bob: Bob's message is the likeliest parent
+    assert parents["s6@x"] == "s3@x"  # placed by s8's References chain
     assert parents["o3@x"] == "o2@x" and parents["o2@x"] == "o1@x" and parents["o4@x"] == "o1@x"
     assert parents["q4@x"] == "q3@x"
 
