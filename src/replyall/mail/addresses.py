@@ -70,6 +70,36 @@ def normalize_address(addr: str) -> str:
     return f"{local}@{domain.lower().rstrip('.')}"
 
 
+def _mask_quoted(text: str) -> str:
+    """The text with the insides of quoted strings and comments blanked, same length."""
+    out: list[str] = []
+    quote = escape = False
+    paren = 0
+    for ch in text:
+        if escape:
+            escape = False
+            out.append("_")
+            continue
+        if ch == "\\" and (quote or paren):
+            escape = True
+            out.append("_")
+        elif quote:
+            quote = ch != '"'
+            out.append(ch if not quote else "_")
+        elif ch == '"':
+            quote = True
+            out.append(ch)
+        elif ch == "(":
+            paren += 1
+            out.append(ch)
+        elif ch == ")" and paren:
+            paren -= 1
+            out.append(ch)
+        else:
+            out.append("_" if paren else ch)
+    return "".join(out)
+
+
 def _parse_chunk(chunk: str) -> tuple[str, str] | None:
     chunk = chunk.strip()
     group = _GROUP_PREFIX.match(chunk)
@@ -79,9 +109,12 @@ def _parse_chunk(chunk: str) -> tuple[str, str] | None:
         return None
     if "@" not in chunk:
         chunk = _OBFUSCATED.sub(r"\1@\2", chunk)
-    bracket = re.search(r"<([^<>]*)>|<([^<>]*)$", chunk)
+    # The angle-addr is the last <...> outside quoted strings and comments (RFC 5322 3.4):
+    # Exchange writes names such as "Doe, Jane <Comms>" <jane@x>, whose first <...> is no address.
+    brackets = list(re.finditer(r"<([^<>]*)>|<([^<>]*)$", _mask_quoted(chunk)))
+    bracket = brackets[-1] if brackets else None
     if bracket:
-        addr = bracket.group(1) if bracket.group(1) is not None else bracket.group(2)
+        addr = chunk[bracket.start() + 1: bracket.end() - (1 if bracket.group(1) is not None else 0)]
         name = chunk[: bracket.start()] + " " + chunk[bracket.end():]
     else:
         words = re.findall(r'"[^"]*"|\([^()]*\)|[^\s()"]+', chunk)
@@ -95,8 +128,12 @@ def _parse_chunk(chunk: str) -> tuple[str, str] | None:
             addr, name = words[0], ""  # local-only mailbox such as MAILER-DAEMON
         else:
             addr, name = "", chunk
-    comments = re.findall(r"\(([^()]*)\)", name)
-    bare = re.sub(r"\([^()]*\)", " ", name).strip()
+    # Comments outside quotes only: "Doe, Jane (Comms)" keeps its parentheses.
+    spans = [m.span() for m in re.finditer(r"\([^()]*\)", _mask_quoted(name))]
+    comments = [name[a + 1: b - 1] for a, b in spans]
+    starts, ends = [0] + [end for _, end in spans], [start for start, _ in spans] + [len(name)]
+    bare = "".join(name[a:b] for a, b in zip(starts, ends))
+    bare = " ".join(bare.split()) if spans else name.strip()
     name = bare or (comments[0] if comments else "")
     name, _ = decode_header_value(_unquote(name))
     name = clean_text(" ".join(_unquote(name).split()))

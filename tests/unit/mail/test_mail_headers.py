@@ -281,6 +281,15 @@ def test_address_local_only_mailbox():
     assert parse_address("MAILER-DAEMON") == ("", "MAILER-DAEMON")
 
 
+def test_address_angle_brackets_and_parentheses_inside_a_quoted_name():
+    # Exchange quotes names such as "Doe, Jane <Comms>"; the address is the angle-addr
+    # outside the quotes, and parentheses inside quotes are no comment (RFC 5322 3.2.4).
+    assert parse_address('"Doe, Jane <Comms>" <jane@x.gov.uk>') == ("Doe, Jane <Comms>", "jane@x.gov.uk")
+    assert parse_address('"Doe, Jane (Comms)" <jane@x.gov.uk>') == ("Doe, Jane (Comms)", "jane@x.gov.uk")
+    assert parse_address('"<img src=x onerror=alert(1)> M" <m@evil.test>') == ("<img src=x onerror=alert(1)> M", "m@evil.test")
+    assert parse_address('Joe (old <a@x.com>) <joe@x.com>') == ("Joe", "joe@x.com")
+
+
 # --- derived ids -------------------------------------------------------------------
 
 RAW = b"From: a@x\r\nDate: Mon, 06 May 2024 09:30:00 +0000\r\nSubject: hi\r\n\r\nbody\r\n"
