@@ -15,14 +15,20 @@ REPLYALL = Path(sys.executable).with_name("replyall")
 START_DEADLINE = 90.0
 
 
-def serve_config(tmp_path: Path, url: str, *, name: str = "serve.toml", extra: str = "") -> Path:
-    """A config with one public archive (comms-network) on ports 0; `extra` is appended TOML."""
+def serve_config(
+    tmp_path: Path, url: str, *, name: str = "serve.toml", smtp: str = "", tables: str = "", extra: str = ""
+) -> Path:
+    """A config with one public archive (comms-network) on ports 0.
+
+    `smtp` adds lines to the [smtp] table, `tables` adds whole tables before the
+    archives, `extra` is appended at the end (more [[archives]]).
+    """
     path = tmp_path / name
     path.write_text(
         f'environment = "production"\n[database]\nurl = "{url}"\n'
-        '[smtp]\nhost = "127.0.0.1"\nport = 0\nhostname = "archive.test"\n'
+        '[smtp]\nhost = "127.0.0.1"\nport = 0\nhostname = "archive.test"\n' + smtp +
         '[web]\nhost = "127.0.0.1"\nport = 0\nsecret_key = "a-test-secret-that-is-long"\n'
-        '[worker]\npoll_interval = 0.2\n[digest]\nenabled = false\n[logging]\nlevel = "INFO"\n'
+        '[worker]\npoll_interval = 0.2\n[digest]\nenabled = false\n[logging]\nlevel = "INFO"\n' + tables +
         '[[archives]]\nslug = "comms-network"\nname = "Comms"\naddress = "comms-network@archive.example.org"\n'
         'visibility = "public"\n' + extra
     )
