@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 from replyall.config import LoggingSettings
 
 # Attributes every LogRecord has; anything else came from `extra=` and is printed.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+# uvicorn adds color_message (the same text with ANSI colours) to its records.
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message", "asctime", "taskName", "color_message",
+}
 
 
 def _fields(record: logging.LogRecord) -> dict[str, object]:
@@ -53,6 +56,6 @@ def configure_logging(settings: LoggingSettings, stream=None) -> None:
     root.addHandler(handler)
     root.setLevel(settings.level)
     # Their access and protocol chatter would drown the lines that matter.
-    for noisy in ("mail.log", "uvicorn.access", "talon"):
+    for noisy in ("mail.log", "uvicorn.access", "talon", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     logging.getLogger("uvicorn.error").propagate = True
