@@ -19,6 +19,7 @@ REASONS = {
     "conversation": "Joined by Outlook's conversation id",
     "merge": "Moved here when two conversations were found to be one",
     "ghost": "Placeholder for a message the archive has not received",
+    "repair": "Placed here by an administrator (thread repair)",
 }
 
 KIND_LABELS = {
@@ -125,3 +126,19 @@ def subject_changed(subject: str, thread_subject: str) -> bool:
     from replyall.mail.subject import normalize_subject
 
     return normalize_subject(subject or "") != normalize_subject(thread_subject or "")
+
+
+def show_original(message: Message, always: bool = False) -> bool:
+    """Offer the pre-cleaning text when it holds lines the cleaned parts do not show.
+
+    Usually the original is just body + quote + signature again; repeating it 200
+    times would double a long thread's page. The permalink page always offers it.
+    """
+    original = (message.original or "").strip()
+    if not original:
+        return False
+    if always:
+        return True
+    shown = {line.strip() for part in (message.body, message.quote, message.signature, message.disclaimer)
+             for line in (part or "").splitlines()}
+    return any(line.strip() and line.strip() not in shown for line in original.splitlines())

@@ -20,6 +20,14 @@ _ATTACHMENT_META = load_only(
     Attachment.content_type, Attachment.size,
 )
 
+# What the thread page and the API show; references, defects and recipients stay unread.
+_THREAD_COLUMNS = load_only(
+    Message.id, Message.archive_id, Message.thread_id, Message.parent_id, Message.raw_id, Message.message_id,
+    Message.message_id_hash, Message.is_ghost, Message.thread_reason, Message.subject, Message.from_name,
+    Message.from_address, Message.date, Message.body, Message.quote, Message.signature, Message.disclaimer,
+    Message.original, Message.kind, Message.hidden, Message.redacted, Message.has_attachments,
+)
+
 
 @dataclass
 class ArchiveStats:
@@ -100,7 +108,7 @@ def thread_messages(session: Session, thread_id: int) -> list[Message]:
         session.scalars(
             select(Message)
             .where(Message.thread_id == thread_id)
-            .options(selectinload(Message.attachments).options(_ATTACHMENT_META))
+            .options(_THREAD_COLUMNS, selectinload(Message.attachments).options(_ATTACHMENT_META))
             .order_by(Message.date.nulls_first(), Message.id)
         )
     )

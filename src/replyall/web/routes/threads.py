@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
+from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -29,15 +31,34 @@ def readable_thread(session: Session, key: str, reader) -> tuple[Thread, Archive
     return thread, archive
 
 
-def similar_threads(session: Session, thread: Thread, reader, limit: int = 5) -> list | None:
+#: Similar conversations change only when mail arrives; ranking them costs more than the
+#: rest of a long thread page, so results are kept for a while per (thread, size, readable archives).
+SIMILAR_TTL = timedelta(minutes=10)
+SIMILAR_CACHE_SIZE = 2048
+
+
+def similar_threads(request: Request, session: Session, thread: Thread, reader, limit: int = 5) -> list | None:
     """Other conversations like this one, from the archives this reader may see; None if search failed."""
     from replyall.search import similar_threads as find_similar
 
+    archive_ids = readable_archive_ids(session, reader)
+    key = (thread.id, thread.message_count, tuple(archive_ids), limit)
+    cache: OrderedDict = getattr(request.app.state, "similar_cache", None) or OrderedDict()
+    request.app.state.similar_cache = cache
+    now = request.app.state.clock.now()
+    hit = cache.get(key)
+    if hit is not None and now - hit[0] < SIMILAR_TTL:
+        return hit[1]
     try:
-        return list(find_similar(session, thread.id, limit=limit, archive_ids=readable_archive_ids(session, reader)))
+        found = list(find_similar(session, thread.id, limit=limit, archive_ids=archive_ids))
     except Exception:  # noqa: BLE001 - a failing suggestion must not take the conversation down
         log.exception("similar conversations failed", extra={"thread": thread.key})
         return None
+    cache[key] = (now, found)
+    cache.move_to_end(key)
+    while len(cache) > SIMILAR_CACHE_SIZE:
+        cache.popitem(last=False)
+    return found
 
 
 @router.get("/t/{key}", name="thread_page")
@@ -54,5 +75,5 @@ def thread_page(
     entries = present.conversation_order(messages) if view == "tree" else present.flat_order(messages)
     return render(request, "thread.html", {
         "archive": archive, "thread": thread, "entries": entries, "view_mode": view,
-        "view": make_view(archive, reader, settings), "similar": similar_threads(session, thread, reader),
+        "view": make_view(archive, reader, settings), "similar": similar_threads(request, session, thread, reader),
     })
