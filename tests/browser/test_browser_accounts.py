@@ -1,0 +1,89 @@
+"""Sign-in by emailed link, 'your data' and the administration pages in headless Chromium, with axe-core."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+
+def _load(name: str, path: Path):
+    # By path, not `from conftest import`: several test folders have a conftest.py,
+    # and which one the bare name finds depends on what else is collected.
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HERE = Path(__file__).parent
+auth_helpers = _load("auth_helpers_for_browser", HERE.parent / "integration" / "auth" / "auth_helpers.py")
+_browser = _load("browser_conftest_helpers", HERE / "conftest.py")
+axe_violations, shoot = _browser.axe_violations, _browser.shoot
+
+pytestmark = pytest.mark.browser
+MEMBER = "jane@council.gov.uk"  # sender of the seeded members-only message
+ADMIN = auth_helpers.ADMIN
+
+
+@pytest.fixture
+def sink():
+    server = auth_helpers.Sink()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def settings(db_url, sink, settings_factory):
+    return settings_factory(db_url, relay={"host": "127.0.0.1", "port": sink.port}, auth={"admins": [ADMIN]})
+
+
+def sign_in(page, live: str, sink, address: str) -> None:
+    page.goto(f"{live}/login")
+    page.get_by_label("Email address").fill(address)
+    page.get_by_role("button", name="Send me a sign-in link").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    body = sink.wait_for(address)[-1].get_content()
+    path = re.search(r"http://archive\.test(/login/confirm\?token=\S+)", body).group(1)
+    page.goto(live + path)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live}/")
+
+
+def test_member_signs_in_and_sees_the_members_only_archive(live, page, sink, seeded):
+    page.goto(f"{live}/")
+    assert "Secret members topic" not in page.content()
+    assert page.get_by_role("link", name="Sign in").is_visible()
+    page.goto(f"{live}/login")
+    assert axe_violations(page) == []
+    shoot(page, "login")
+    sign_in(page, live, sink, MEMBER)
+    assert page.get_by_role("link", name="Your data").is_visible()
+    page.goto(f"{live}/t/{seeded['private']}")
+    assert "Secret members topic" in page.content()
+    page.goto(f"{live}/me")
+    assert page.get_by_role("heading", name="Your data").is_visible()
+    assert axe_violations(page) == []
+    shoot(page, "my-data")
+    page.get_by_role("button", name="Sign out").first.click()
+    page.wait_for_url(f"{live}/")
+    page.goto(f"{live}/t/{seeded['private']}")
+    assert "Secret members topic" not in page.content()
+
+
+def test_admin_pages_are_accessible_and_hide_works(live, page, sink, seeded):
+    sign_in(page, live, sink, ADMIN)
+    assert page.get_by_role("link", name="Administration").is_visible()
+    for path in ("/admin", "/admin/failed", "/admin/erasure", "/admin/audit", f"/admin/t/{seeded['thread']}",
+                 f"/admin/comms-network/m/{seeded['reply_hash']}"):
+        page.goto(live + path)
+        assert axe_violations(page) == [], path
+    shoot(page, "admin-message")
+    page.get_by_role("button", name="Hide").click()
+    page.wait_for_url(re.compile(r".*done=hide$"))
+    assert "hidden" in page.content()
+    assert page.request.get(f"{live}/m/{seeded['reply_hash']}.eml").status == 404
+    page.goto(f"{live}/admin/audit")
+    assert "hide" in page.content() and ADMIN in page.content()
