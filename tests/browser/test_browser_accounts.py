@@ -63,6 +63,7 @@ def test_member_signs_in_and_sees_the_members_only_archive(live, page, sink, see
     assert page.get_by_role("link", name="Your data").is_visible()
     page.goto(f"{live}/t/{seeded['private']}")
     assert "Secret members topic" in page.content()
+    assert "Administer" not in page.content()
     page.goto(f"{live}/me")
     assert page.get_by_role("heading", name="Your data").is_visible()
     assert axe_violations(page) == []
@@ -76,6 +77,13 @@ def test_member_signs_in_and_sees_the_members_only_archive(live, page, sink, see
 def test_admin_pages_are_accessible_and_hide_works(live, page, sink, seeded):
     sign_in(page, live, sink, ADMIN)
     assert page.get_by_role("link", name="Administration").is_visible()
+    # From the public conversation to its admin page, and from a message to its own.
+    page.goto(f"{live}/t/{seeded['thread']}")
+    page.get_by_role("link", name="Administer this conversation").click()
+    page.wait_for_url(f"{live}/admin/t/{seeded['thread']}")
+    page.goto(f"{live}/m/{seeded['reply_hash']}")
+    page.get_by_role("link", name=re.compile("^Administer the message from Sam Patel")).first.click()
+    page.wait_for_url(f"{live}/admin/comms-network/m/{seeded['reply_hash']}")
     for path in ("/admin", "/admin/failed", "/admin/erasure", "/admin/audit", f"/admin/t/{seeded['thread']}",
                  f"/admin/comms-network/m/{seeded['reply_hash']}"):
         page.goto(live + path)

@@ -112,6 +112,18 @@ async def admin_retry(raw_id: int, user: auth.AdminDep, db: DbDep, clock: ClockD
     return RedirectResponse(f"/admin/failed?status={status}&done=retried", status_code=303)
 
 
+@router.get("/m/{mid_hash}", name="admin_goto_message")
+def admin_goto_message(mid_hash: Hash, user: auth.AdminDep, session: SessionDep):
+    """From a message's public permalink to its admin page (hashes are per archive: first found)."""
+    slug = session.scalar(
+        select(Archive.slug).join(Message, Message.archive_id == Archive.id)
+        .where(Message.message_id_hash == mid_hash.upper()).order_by(Archive.slug).limit(1)
+    )
+    if slug is None:
+        raise HTTPException(404, "Message not found")
+    return RedirectResponse(f"/admin/{slug}/m/{mid_hash.upper()}", status_code=303)
+
+
 @router.get("/{slug}/m/{mid_hash}", name="admin_message", response_class=HTMLResponse)
 def admin_message(request: Request, slug: Slug, mid_hash: Hash, user: auth.AdminDep, session: SessionDep):
     message = _message(session, slug, mid_hash)
