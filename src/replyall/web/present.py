@@ -44,42 +44,9 @@ class Entry:
         return min(self.depth, MAX_DEPTH)
 
 
-def conversation_order(messages: list[Message]) -> list[Entry]:
-    """Depth-first: each reply right under what it answers, siblings by date.
-
-    A parent outside this thread (or missing) makes its child a root; a visited set
-    guards against a parent cycle that bad References could have produced.
-    """
-    by_id = {m.id: m for m in messages}
-    children: dict[int | None, list[Message]] = {}
-    for m in messages:
-        parent = m.parent_id if m.parent_id in by_id and m.parent_id != m.id else None
-        children.setdefault(parent, []).append(m)
-    out: list[Entry] = []
-    seen: set[int] = set()
-
-    def walk(parent: int | None, depth: int) -> None:
-        stack = [(m, depth) for m in reversed(children.get(parent, []))]
-        while stack:
-            m, d = stack.pop()
-            if m.id in seen:
-                continue
-            seen.add(m.id)
-            out.append(Entry(m, d))
-            stack.extend((c, d + 1) for c in reversed(children.get(m.id, [])))
-
-    walk(None, 0)
-    for m in messages:  # members of a cycle have no root: show them rather than lose them
-        if m.id not in seen:
-            walk_from = Entry(m, 0)
-            seen.add(m.id)
-            out.append(walk_from)
-    # Ghosts with no children left are noise: show a ghost only when it holds the tree together.
-    return [e for e in out if not e.message.is_ghost or children.get(e.message.id)]
-
-
 def flat_order(messages: list[Message]) -> list[Entry]:
-    return [Entry(m, 0) for m in messages if not m.is_ghost]
+    """By date; placeholders and near-duplicate copies are left out, as in the tree."""
+    return [Entry(m, 0) for m in messages if not m.is_ghost and m.duplicate_of_id is None]
 
 
 def is_auto(message: Message) -> bool:

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
-from replyall.db.models import Archive, Attachment, Message, RawMessage, Thread, ThreadAlias
+from replyall.db.models import Archive, Attachment, Message, RawMessage, Thread
+from replyall.db.queries import resolve_thread_key, thread_tree
 
 AUTO_KINDS = ("auto_reply", "bounce", "recall", "receipt")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -26,6 +27,7 @@ _THREAD_COLUMNS = load_only(
     Message.message_id_hash, Message.is_ghost, Message.thread_reason, Message.subject, Message.from_name,
     Message.from_address, Message.date, Message.body, Message.quote, Message.signature, Message.disclaimer,
     Message.original, Message.kind, Message.hidden, Message.redacted, Message.has_attachments,
+    Message.duplicate_of_id, Message.received_at,
 )
 
 
@@ -94,12 +96,14 @@ def message_dates(session: Session, archive_id: int) -> list[datetime]:
 
 def resolve_thread(session: Session, key: str) -> Thread | None:
     """A thread by its public key, following the alias of a thread merged into another."""
-    key = key.lower()
-    thread = session.scalars(select(Thread).where(Thread.key == key)).first()
-    if thread is not None:
-        return thread
-    alias = session.get(ThreadAlias, key)
-    return session.get(Thread, alias.thread_id) if alias is not None else None
+    return resolve_thread_key(session, key)
+
+
+def conversation(session: Session, thread_id: int) -> list[tuple[Message, int]]:
+    """(message, depth) in conversation order, as the threading code defines it (ghosts pruned,
+    near-duplicates folded); the rows come from thread_messages' load, so no lazy loads follow."""
+    thread_messages(session, thread_id)
+    return thread_tree(session, thread_id)
 
 
 def thread_messages(session: Session, thread_id: int) -> list[Message]:

@@ -81,3 +81,13 @@ def test_thread_feed_is_atom_without_control_characters(client, db, settings, cl
         f"http://archive.test/m/{hash_of(db, 'b@trust.nhs.uk')}", f"http://archive.test/m/{hash_of(db, 'a@council.gov.uk')}"]
     assert entries[0].find(f"{ATOM}author").findtext(f"{ATOM}name") == "Sam & Patel"
     assert "sam@trust.nhs.uk" not in response.text
+
+
+def test_search_feed_is_atom(client, db, settings, clock):
+    seed(db, settings, clock)
+    feed = ET.fromstring(client.get("/a/comms-network/search/feed.atom", params={"q": "tuesdays"}).content)
+    entries = feed.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}id") for e in entries] == [f"http://archive.test/m/{hash_of(db, 'a@council.gov.uk')}"]
+    assert "Tuesdays" in entries[0].findtext(f"{ATOM}content")
+    assert client.get("/a/comms-network/search/feed.atom", params={"q": "before:soon"}).status_code == 400
+    assert client.get("/a/private-list/search/feed.atom", params={"q": "x"}).status_code == 404

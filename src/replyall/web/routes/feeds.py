@@ -101,3 +101,46 @@ def thread_feed(request: Request, key: str, session: SessionDep, reader: ReaderD
         "html_url": f"{base}/t/{thread.key}",
     }
     return _atom(request, feed, entries)
+
+
+@router.get("/a/{slug}/search/feed.atom", name="search_feed")
+def search_feed(request: Request, archive: ArchiveDep, session: SessionDep, reader: ReaderDep, settings: SettingsDep,
+                q: str = ""):
+    """A saved search as a feed: the newest matching messages, one entry per conversation."""
+    from urllib.parse import quote_plus
+
+    from fastapi import HTTPException
+
+    from replyall.search import QueryError, search
+
+    view = make_view(archive, reader, settings)
+    try:
+        found = search(session, q, archive_ids=[archive.id], per_page=FEED_SIZE, sort="date",
+                       display_text=lambda _archive_id, text: view.text(text))
+    except QueryError as exc:
+        raise HTTPException(400, str(exc)) from None
+    base = _base(settings)
+    entries = []
+    for hit in found.results:
+        best = hit.best
+        if best is None:
+            continue
+        entries.append({
+            "id": f"{base}/m/{best.key}",
+            "title": xml_text(best.subject or hit.subject or "(no subject)"),
+            "url": f"{base}/m/{best.key}",
+            "published": best.date or EPOCH,
+            "updated": best.date or EPOCH,
+            "author": xml_text(view.who(best.from_name, best.from_address)),
+            "content": xml_text(str(best.snippet), SUMMARY_CHARS),
+        })
+    query = quote_plus(q)
+    feed = {
+        "id": f"{base}/a/{archive.slug}/search?q={query}",
+        "title": xml_text(f"“{q}” in {archive.name}"),
+        "subtitle": "Newest messages matching a search",
+        "updated": max((e["published"] for e in entries), default=archive.created_at),
+        "self_url": f"{base}/a/{archive.slug}/search/feed.atom?q={query}",
+        "html_url": f"{base}/a/{archive.slug}/search?q={query}",
+    }
+    return _atom(request, feed, entries)

@@ -71,8 +71,10 @@ def thread_page(
         # A merged-away or differently-cased key: send readers (and search engines) to the one URL.
         url = request.app.url_path_for("thread_page", key=thread.key)
         return RedirectResponse(f"{url}?view=flat" if view == "flat" else str(url), status_code=301)
-    messages = queries.thread_messages(session, thread.id)
-    entries = present.conversation_order(messages) if view == "tree" else present.flat_order(messages)
+    if view == "tree":
+        entries = [present.Entry(m, depth) for m, depth in queries.conversation(session, thread.id)]
+    else:
+        entries = present.flat_order(queries.thread_messages(session, thread.id))
     return render(request, "thread.html", {
         "archive": archive, "thread": thread, "entries": entries, "view_mode": view,
         "view": make_view(archive, reader, settings), "similar": similar_threads(request, session, thread, reader),
