@@ -213,11 +213,13 @@ def _by_thread_index(ctx: Context, own: Message | None, ti_hex: str, conv: str) 
     )
     if own is not None:
         in_conv = in_conv.where(Message.id != own.id)
-    members = list(session.scalars(in_conv.limit(500)))
-    if not members:
+    member_threads = set(session.scalars(in_conv.with_only_columns(Message.thread_id).distinct()))
+    if not member_threads:
         return False
-    by_ti = {m.thread_index: m for m in members if m.thread_index}
-    parent = next((by_ti[a] for a in rules.ti_ancestors(ti_hex) if a in by_ti), None)
+    ancestors = rules.ti_ancestors(ti_hex)
+    # Exact lookups of our ancestors' Thread-Index values inside the conversation.
+    found = {m.thread_index: m for m in session.scalars(in_conv.where(Message.thread_index.in_(ancestors)))} if ancestors else {}
+    parent = next((found[a] for a in ancestors if a in found), None)
     if parent is not None and own is not None and links.would_cycle(session, own, parent):
         parent = None
     reason = "thread-index"
@@ -227,7 +229,7 @@ def _by_thread_index(ctx: Context, own: Message | None, ti_hex: str, conv: str) 
         skey = ctx.extra["threading"]["subject_key"]
         parent = _subject_parent(ctx, own, skey)
         reason = "subject" if parent is not None else "new"
-    thread_ids = {m.thread_id for m in members} | ({own.thread_id} if own is not None else set())
+    thread_ids = member_threads | ({own.thread_id} if own is not None else set())
     if parent is not None:
         thread_ids.add(parent.thread_id)
     thread: Thread | None = None
