@@ -167,9 +167,14 @@ class IntakeSMTP(SMTP):
     # any length in pieces. Real archives carry lines over RFC 5322's 998 octets
     # (Outlook HTML, base64 without folding); aiosmtpd's 1001 would refuse them with 500.
     line_length_limit = 64 * 1024
+    command_size_limit = 4096  # RFC 5321 4.5.3.1.4 asks for at least 512 octets
 
     def __init__(self, handler: IntakeHandler, *, gate: Gate, sessions: set["IntakeSMTP"], **kwargs) -> None:
         super().__init__(handler, **kwargs)
+        # aiosmtpd keeps these limits in one dict shared by every connection (and clears
+        # it whenever a connection opens); give each session its own, and room for long
+        # addresses with SIZE, BODY and SMTPUTF8 parameters.
+        self.command_size_limits = collections.defaultdict(lambda: IntakeSMTP.command_size_limit)
         self._gate, self._sessions = gate, sessions
         self._admitted = False
         self.busy = False  # receiving or storing a message: close() lets it finish

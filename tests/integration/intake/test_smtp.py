@@ -230,3 +230,13 @@ def test_worker_is_woken_for_each_stored_message(live_factory, settings):
         client.mail("a@x")
         client.rcpt("nobody@archive.example.org")
     assert len(calls) == 2
+
+
+def test_long_sender_address_is_not_a_command_line_too_long(live, db):
+    # VERP and SRS rewriting make envelope senders far longer than aiosmtpd's 512-octet default.
+    sender = "bounces+" + "srs0=" * 120 + "x@lists.council.test"
+    assert len(sender) > 600
+    with live.client() as client:
+        assert client.sendmail(sender, ["comms-network@archive.example.org"], make_message("<verp@x>"),
+                               mail_options=["SMTPUTF8", "BODY=8BITMIME"]) == {}
+    assert raw_rows(db)[0].envelope_from == sender
