@@ -138,6 +138,7 @@ def pages(site: dict) -> dict[str, str]:
         "search-payload-query": "/a/comms-network/search?q=%3Cscript%3E__xss('query')%3C%2Fscript%3E",
         "feed": "/a/comms-network/feed.atom",
         "thread-feed": f"/t/{site['thread']}/feed.atom",
+        "search-feed": "/a/comms-network/search/feed.atom?q=winter",
     }
 
 
@@ -177,7 +178,7 @@ def visit_all(browser, site: dict, *, bypass_csp: bool) -> tuple[dict[str, list[
             response = page.goto(site["url"] + path)
             assert response is not None and response.status == 200, (name, response and response.status)
             page.wait_for_load_state("load")
-            if path.endswith(".atom"):
+            if ".atom" in path:
                 etree.fromstring(response.body())  # well-formed XML: the payloads are escaped, not markup
             findings[name] = page.evaluate(DOM_AUDIT)
             texts[name] = page.locator("body").inner_text()
