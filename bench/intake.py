@@ -325,12 +325,15 @@ def main() -> None:
     if not args.mbox:
         parser.error("give the path of an mbox or mbox.gz")
     args.clients = [int(c) for c in args.clients.split(",")]
-    results: dict = {"mbox": args.mbox, "limit": args.limit}
+    results: dict = {"mbox": args.mbox, "limit": args.limit, "loadavg_start": os.getloadavg()}
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", flush=True)
     with tempfile.TemporaryDirectory(prefix="replyall-bench-") as tmp:
         if not args.skip_smtp:
             results["smtp"] = smtp_bench(args, Path(tmp))
         if not args.skip_import:
             results["import"] = import_bench(args, Path(tmp))
+    results["loadavg_end"] = os.getloadavg()
+    print(f"load average at end: {os.getloadavg()[0]:.1f}", flush=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
 

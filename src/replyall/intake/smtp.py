@@ -263,7 +263,8 @@ class IntakeSMTP(SMTP):
                     break
                 if piece.startswith(b"."):
                     piece = piece[1:]  # dot-stuffing, RFC 5321 4.5.2 (clients stuff after bare LF too)
-            tail = (tail + piece)[-2:]  # a long line's CR and LF may arrive in different pieces
+            # A long line's CR and LF may arrive in different pieces.
+            tail = piece[-2:] if len(piece) > 1 else tail[-1:] + piece
             at_line_start = piece.endswith(b"\n")
             after_crlf = tail == b"\r\n"
             size += len(piece)
