@@ -23,7 +23,7 @@ def test_api_shape_and_next_link(mailer, client):
     response = client.get("/api/v1/search", params={"q": "consultation", "per_page": 2})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"results", "total", "next"}
+    assert set(body) == {"results", "total", "total_exact", "next"} and body["total_exact"] is True
     assert body["total"] == 3  # the members-only archive is not searched without a signed-in member
     assert len(body["results"]) == 2
     first = body["results"][0]

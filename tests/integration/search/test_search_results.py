@@ -153,3 +153,22 @@ def test_similar_threads(mailer, db):
         similar = similar_threads(s, thread_id, limit=5)
         assert [t.subject for t in similar] == ["Verges and wildflower planting"]
         assert similar[0].key == similar[0].thread_key
+
+
+def test_ranking_from_a_few_best_candidates_matches_the_full_ranking(mailer, find, monkeypatch):
+    from replyall.search import engine
+
+    # 14 threads of one message each, 6 of them with the word in the subject too.
+    for i in range(14):
+        subject = f"Heatwave plan {i}" if i % 7 < 3 else f"Note {i}"
+        mailer.send(subject, f"heatwave {'heatwave ' * (i % 4)}checklist {i}", date=day(i))
+    full = [find("heatwave", page=p, per_page=4) for p in (1, 2, 3, 4)]
+    assert all(p.total_exact and p.total == 14 for p in full)
+    monkeypatch.setattr(engine, "CANDIDATES", 2)
+    monkeypatch.setattr(engine, "GROWTH", 2)
+    monkeypatch.setattr(engine, "CANDIDATES_PER_THREAD", 1)
+    few = [find("heatwave", page=p, per_page=4) for p in (1, 2, 3, 4)]
+    assert [[r.thread_key for r in p.results] for p in few] == [[r.thread_key for r in p.results] for p in full]
+    assert [[r.score for r in p.results] for p in few] == [[r.score for r in p.results] for p in full]
+    first = find("heatwave", page=1, per_page=2)
+    assert not first.total_exact and first.total >= 3  # an estimate ("about"), flagged as such

@@ -37,6 +37,7 @@ class SearchResult(BaseModel):
 class SearchOut(BaseModel):
     results: list[SearchResult]
     total: int = Field(description="Matching threads over all pages")
+    total_exact: bool = Field(description="False when total is an estimate (a very common word)")
     next: str | None = Field(description="URL of the next page, or null on the last page")
 
 
@@ -85,4 +86,4 @@ def api_search(
             matches=hit.match_count,
         ))
     nxt = str(request.url.include_query_params(page=page + 1)) if result.has_next and page < 500 else None
-    return SearchOut(results=out, total=result.total, next=nxt)
+    return SearchOut(results=out, total=result.total, total_exact=result.total_exact, next=nxt)
