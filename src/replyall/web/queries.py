@@ -102,8 +102,13 @@ def resolve_thread(session: Session, key: str) -> Thread | None:
 def conversation(session: Session, thread_id: int) -> list[tuple[Message, int]]:
     """(message, depth) in conversation order, as the threading code defines it (ghosts pruned,
     near-duplicates folded); the rows come from thread_messages' load, so no lazy loads follow."""
-    thread_messages(session, thread_id)
-    return thread_tree(session, thread_id)
+    # Keep the loaded rows referenced: the identity map holds them only weakly, and
+    # thread_tree's own SELECT must find them (attachments loaded) rather than fresh
+    # objects that would lazy-load attachments one message at a time.
+    loaded = thread_messages(session, thread_id)
+    tree = thread_tree(session, thread_id)
+    del loaded
+    return tree
 
 
 def thread_messages(session: Session, thread_id: int) -> list[Message]:

@@ -262,3 +262,29 @@ def test_template_override_directory_is_searched_first(db, settings, clock, sett
                                                "secret_key": "test-secret-key-that-is-long-enough"})
     html = TestClient(create_app(custom, db, clock)).get("/missing").text
     assert "<h1>Custom lost page</h1>" in html and "Skip to main content" in html
+
+
+def test_thread_page_query_count_does_not_grow_with_messages(client, db, settings, clock):
+    """No lazy load per message: a long thread must cost the same few queries as a short one."""
+    from sqlalchemy import event
+
+    mails = [make_mail("q0@x.org", subject="Long one", date=T0, attachments=[("a.txt", "text/plain", b"a")])]
+    mails += [make_mail(f"q{i}@x.org", subject="Re: Long one", date=T0 + timedelta(minutes=i), parent=f"q{i - 1}@x.org",
+                        body=f"Point number {i} about the long one.\n",
+                        attachments=[("b.txt", "text/plain", b"b")]) for i in range(1, 30)]
+    ingest(db, settings, clock, *mails)
+    key = thread_key_of(db, "q0@x.org")
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        for view in ("tree", "flat"):
+            statements.clear()
+            html = client.get(f"/t/{key}", params={"view": view}).text
+            assert html.count('download>b.txt</a>') == 29, view
+            assert len(statements) < 25, (view, len(statements))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
