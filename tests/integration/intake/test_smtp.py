@@ -240,3 +240,48 @@ def test_long_sender_address_is_not_a_command_line_too_long(live, db):
         assert client.sendmail(sender, ["comms-network@archive.example.org"], make_message("<verp@x>"),
                                mail_options=["SMTPUTF8", "BODY=8BITMIME"]) == {}
     assert raw_rows(db)[0].envelope_from == sender
+
+
+def test_pipelined_commands_after_the_final_dot(live, db):
+    """RFC 2920: a client may send its next commands with the end of the data."""
+    first, second = make_message("<pipe-1@x>"), make_message("<pipe-2@x>")
+    with live.client() as client:
+        client.sock.sendall(b"MAIL FROM:<a@x>\r\nRCPT TO:<comms-network@archive.example.org>\r\nDATA\r\n")
+        for expected in (250, 250, 354):
+            assert client.getreply()[0] == expected
+        client.sock.sendall(first + b".\r\nMAIL FROM:<a@x>\r\nRCPT TO:<comms-network@archive.example.org>\r\nDATA\r\n")
+        for expected in (250, 250, 250, 354):
+            assert client.getreply()[0] == expected
+        client.sock.sendall(second + b".\r\nQUIT\r\n")
+        assert client.getreply()[0] == 250
+        assert client.getreply()[0] == 221
+    assert [r.raw for r in raw_rows(db)] == [first, second]
+
+
+def test_end_marker_split_across_writes(live, db):
+    data = make_message("<split@x>")
+    with live.client() as client:
+        client.mail("a@x")
+        client.rcpt("comms-network@archive.example.org")
+        client.putcmd("data")
+        assert client.getreply()[0] == 354
+        client.sock.sendall(data[:-1])
+        for byte in (data[-1:], b".", b"\r", b"\n"):
+            client.sock.sendall(byte)
+        assert client.getreply()[0] == 250
+    assert raw_rows(db)[0].raw == data
+
+
+def test_dot_line_after_bare_lf_does_not_end_the_data(live, db):
+    """SMTP smuggling (2023): only CRLF . CRLF ends a message, so no second message can hide inside."""
+    smuggled = b"\n.\r\nMAIL FROM:<evil@x>\r\nRCPT TO:<comms-network@archive.example.org>\r\nDATA\r\nSubject: forged\r\n"
+    data = make_message("<smuggle@x>") + b"text" + smuggled
+    with live.client() as client:
+        client.mail("a@x")
+        client.rcpt("comms-network@archive.example.org")
+        client.putcmd("data")
+        assert client.getreply()[0] == 354
+        client.sock.sendall(data + b".\r\n")
+        assert client.getreply()[0] == 250
+    rows = raw_rows(db)
+    assert len(rows) == 1 and b"Subject: forged" in rows[0].raw
