@@ -12,7 +12,8 @@ The query language is documented in replyall.search.query.
 from __future__ import annotations
 
 from replyall.search.access import readable_archive_ids
-from replyall.search.engine import MessageHit, SearchPage, ThreadHit, search
+from replyall.search.engine import search
+from replyall.search.results import MessageHit, SearchPage, ThreadHit
 from replyall.search.indexer import index_message, rebuild, unindex_message
 from replyall.search.query import QueryError, parse
 from replyall.search.similar import similar_threads
