@@ -75,6 +75,8 @@ def request(session: Session, settings: Settings, clock: Clock, slug: str, addre
         # the same answer and gets nothing.
         return Outcome("not_allowed")
     now = clock.now()
+    # RFC 3834 3.1.7: an answer to a mail is "auto-replied", one started by a web form "auto-generated".
+    answer = "auto-replied" if source == "mail" else "auto-generated"
     row = queries.subscriber(session, archive_id, address)
     if row is not None and row.confirm_sent_at is not None and now - row.confirm_sent_at < RESEND_AFTER:
         return Outcome("throttled", row)
@@ -84,11 +86,11 @@ def request(session: Session, settings: Settings, clock: Clock, slug: str, addre
     row.confirm_sent_at = now
     if row.status == "active":
         session.flush()
-        return Outcome("already_active", row, _mail(settings, clock, slug, address, "already_subscribed", nonce=row.nonce))
+        return Outcome("already_active", row, _mail(settings, clock, slug, address, "already_subscribed", nonce=row.nonce, auto_submitted=answer))
     # A new nonce makes any older confirmation link for this address useless.
     row.status, row.nonce, row.source = "pending", secrets.token_hex(16), source
     session.flush()
-    return Outcome("confirm_sent", row, _mail(settings, clock, slug, address, "confirm", nonce=row.nonce))
+    return Outcome("confirm_sent", row, _mail(settings, clock, slug, address, "confirm", nonce=row.nonce, auto_submitted=answer))
 
 
 def confirm(session: Session, settings: Settings, clock: Clock, slug: str, token: str) -> Outcome:

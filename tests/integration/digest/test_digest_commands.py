@@ -51,6 +51,7 @@ def test_subscribe_by_mail_sends_a_confirmation_and_archives_nothing(intake, db,
     assert (row.address, row.status, row.source) == ("reader@example.gov.uk", "pending", "mail")
     [reply] = sink.to("reader@example.gov.uk")
     assert reply.message["Subject"] == "Confirm your daily summary of Comms network"
+    assert reply.message["Auto-Submitted"] == "auto-replied"
     assert "/a/comms-network/digest/confirm?token=" in reply.part("plain")
 
 
