@@ -47,6 +47,8 @@ def load_window(
             ).where(
                 Message.thread_id.in_(chunk),
                 Message.is_ghost.is_(False),
+                # A near-duplicate copy (same text under another Message-ID) is not news twice.
+                Message.duplicate_of_id.is_(None),
                 or_(Message.received_at < end, Message.received_at.is_(None)),
             )
         ).all()

@@ -300,3 +300,21 @@ def test_members_only_summary_goes_only_to_current_readers(db, settings, clock, 
     assert sorted(r.rcpt_tos[0] for r in sink.received) == ["ann@council.gov.uk", "bob@nhs.uk"]
     # Addresses are not hidden from members.
     assert "For members only." in sink.received[0].part("plain")
+
+
+def test_near_duplicate_copies_are_not_counted_twice(db, settings, clock):
+    from sqlalchemy import update
+
+    from replyall.digest import queries
+
+    when = datetime(2026, 11, 19, 12, tzinfo=UTC)
+    clock.set(when)
+    deliver(db, settings, clock, mail("orig@x", "Ann <ann@council.gov.uk>", "Copies", "Same words.", when=when))
+    deliver(db, settings, clock, mail("other@x", "Bob <bob@nhs.uk>", "Re: Copies", "A real answer.", when=when, reply_to="orig@x"))
+    with db.transaction() as session:
+        original = session.scalars(select(Message).where(Message.message_id == "orig@x")).one()
+        # What the dedupe step records for a copy re-sent under a new Message-ID.
+        session.execute(update(Message).where(Message.message_id == "other@x").values(duplicate_of_id=original.id))
+    with db.reader() as session:
+        digest = queries.digest_for(session, settings, "comms-network", DAY)
+    assert [(t.subject, t.new_count) for t in digest.threads] == [("Copies", 1)]
