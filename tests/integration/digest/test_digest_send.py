@@ -120,7 +120,7 @@ def test_summary_content_headers_and_parts(db, settings, clock, sink, storm):
     assert ">NEW</span>" in html
     # The excerpt is cut at a word boundary near 300 characters.
     line = next(p for p in html.split("<br>") if "We use Canva Pro" in p or "G-Cloud" in p)
-    quoted = " ".join(text.split("Bob Jones (10:00):")[1].split("\n\n")[0].split())
+    quoted = " ".join(text.split("Bob Jones (Thu 10:00):")[1].split("\n\n")[0].split())
     assert quoted.endswith("…") and len(quoted) <= 301 and BOB.startswith(quoted[:-1])
     assert BOB[len(quoted) - 1] == " "
     # HTML is escaped; the text part is not.
