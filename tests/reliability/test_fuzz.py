@@ -97,8 +97,10 @@ def test_hostile_mime_through_store_and_pipeline_long(db, settings, clock, web, 
 
 
 @pytest.fixture
-def live(db, settings, clock):
-    server = intake_support.LiveServer(settings, db, clock)
+def live(db, settings, settings_factory, clock):
+    # Hypothesis may run hundreds of examples a minute while shrinking: not a rate-limit test.
+    fast = settings_factory(settings.database.url, smtp={"connections_per_minute": 100_000})
+    server = intake_support.LiveServer(fast, db, clock)
     yield server
     server.close()
 
