@@ -9,8 +9,9 @@ re-cleaned; (2) clean — parse the raw bytes again, classify, clean with what w
 learned, update body / quote / signature / disclaimer / original / kind, and
 re-index the message for search.
 
-Threads are left alone: rebuilding them from scratch (a `--full` mode) needs the
-thread step to replay administrators' thread repairs, which it does not do yet.
+Threads are left alone. `--full` instead rebuilds every derived row from the raw
+mail (threads included, thread repairs replayed, moderation kept: cli/rebuild.py),
+then re-cleans as above without the learning pass (the pipeline learned as it went).
 """
 
 from __future__ import annotations
@@ -142,6 +143,21 @@ def reindex_archive(
     return stats
 
 
+def _count(db: Database, archive_id: int) -> int:
+    with db.reader() as session:
+        return count_messages(session, archive_id)
+
+
+def _full(app: AppContext, db: Database, archive_id: int, slug: str, progress) -> None:
+    from replyall.cli.rebuild import raw_count, rebuild_archive
+
+    with db.transaction() as session:
+        task = progress.add_task(f"{slug} (rebuild)", total=raw_count(session, archive_id))
+        stats = rebuild_archive(session, archive_id, app.settings, app.clock, lambda n: progress.advance(task, n))
+    done = ", ".join(f"{n} {status}" for status, n in sorted((stats.statuses or {}).items()))
+    progress.console.print(f"{slug}: rebuilt from {stats.raw} raw messages ({done}); {stats.aliases_added} old thread links kept as aliases")
+
+
 @click.command("reindex")
 @click.option("--archive", "slugs", multiple=True, metavar="SLUG", help="Only this archive (repeatable; default: all).")
 @click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10000), help="Messages per transaction.")
@@ -150,8 +166,15 @@ def reindex_archive(
     is_flag=True,
     help="Skip the learning pass (the pipeline already learned from every message since the archive began).",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Rebuild messages, threads and search from the raw mail, one transaction per archive "
+    "(thread repairs, hidden and redacted messages and old thread links are kept). "
+    "On SQLite this holds the write lock for the whole archive: stop the service first.",
+)
 @pass_app
-def reindex(app: AppContext, slugs: tuple[str, ...], batch_size: int, no_learn: bool) -> None:
+def reindex(app: AppContext, slugs: tuple[str, ...], batch_size: int, no_learn: bool, full: bool) -> None:
     """Re-clean every archived message from its raw bytes and refresh search.
 
     Applies the current cleaning rules and the boilerplate learned since each
@@ -174,6 +197,10 @@ def reindex(app: AppContext, slugs: tuple[str, ...], batch_size: int, no_learn: 
         columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
         with Progress(*columns, transient=False) as progress:
             for archive_id, slug in chosen:
+                if full:
+                    _full(app, db, archive_id, slug, progress)
+                    no_learn = True  # the pipeline has just learned from every message
+                    totals[archive_id] = _count(db, archive_id)
                 passes = 1 if no_learn else 2
                 task = progress.add_task(slug, total=totals[archive_id] * passes)
                 stats = reindex_archive(
