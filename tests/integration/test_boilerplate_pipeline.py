@@ -111,3 +111,29 @@ def test_a_failed_message_teaches_nothing(db, settings, clock, monkeypatch):
     assert drain(db, settings, clock) == {"failed": 1}
     with db.reader() as session:
         assert session.scalar(select(func.count()).select_from(BoilerplateSighting)) == 0
+
+
+def test_clean_command_with_archive_shows_what_the_pipeline_learned(db, settings, clock):
+    import json
+
+    from click.testing import CliRunner
+
+    from replyall.cli.clean import clean
+    from replyall.cli.common import AppContext
+
+    _ingest(
+        db, settings, clock,
+        _mail(40, "ann@northshire.gov.uk", f"First point.\n\n{FOOTER}"),
+        _mail(41, "bob@northshire.gov.uk", f"Second point.\n\n{FOOTER}"),
+    )
+    body = f"Third point, please.\n\n{FOOTER}\n"
+    app = AppContext(None, _settings=settings)
+    plain = CliRunner().invoke(clean, ["--json", "--from", "dan@northshire.gov.uk", "-"], input=body, obj=app)
+    assert json.loads(plain.output)["disclaimer"] == ""  # nothing learned without the archive
+    learned = CliRunner().invoke(
+        clean, ["--json", "--from", "dan@northshire.gov.uk", "--archive", "comms-network", "-"], input=body, obj=app
+    )
+    assert learned.exit_code == 0, learned.output
+    assert json.loads(learned.output)["disclaimer"] == FOOTER
+    missing = CliRunner().invoke(clean, ["--archive", "nope", "-"], input=body, obj=app)
+    assert missing.exit_code != 0 and "no archive nope" in missing.output

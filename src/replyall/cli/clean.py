@@ -60,11 +60,34 @@ def _parse(raw: bytes) -> tuple[str, str | None, str | None, str]:
     return text or "", html, sender, "normal"
 
 
+def _clean_with_archive(slug: str, text: str, html: str | None, from_address: str | None) -> Cleaned:
+    """Clean as the pipeline would in archive `slug`: with the boilerplate it has learned (read only)."""
+    from sqlalchemy import select
+
+    from replyall.cleaning import BoilerplateLearner
+    from replyall.cli.common import AppContext
+    from replyall.db.boilerplate import DbBoilerplateStore
+    from replyall.db.models import Archive
+
+    app = click.get_current_context().find_object(AppContext) or AppContext(None)
+    db = app.database()
+    try:
+        with db.reader() as session:
+            archive_id = session.scalar(select(Archive.id).where(Archive.slug == slug))
+            if archive_id is None:
+                raise click.ClickException(f"no archive {slug}")
+            learner = BoilerplateLearner(DbBoilerplateStore(session, archive_id, app.clock))
+            return clean_text(text, html=html, from_address=from_address, boilerplate=learner)
+    finally:
+        db.close()
+
+
 @click.command("clean")
 @click.option("--json", "as_json", is_flag=True, help="Print body, quote, signature, disclaimer and kind as JSON.")
 @click.option("--from", "from_address", metavar="ADDRESS", help="Sender address (helps signature detection).")
+@click.option("--archive", "archive_slug", metavar="SLUG", help="Also use the boilerplate this archive has learned (reads the database).")
 @click.argument("source", type=click.File("rb"), metavar="FILE|-")
-def clean(as_json: bool, from_address: str | None, source) -> None:
+def clean(as_json: bool, from_address: str | None, archive_slug: str | None, source) -> None:
     """Read an RFC 822 message or a bare body and print what the author wrote."""
     raw = source.read()
     kind = "normal"
@@ -74,7 +97,10 @@ def clean(as_json: bool, from_address: str | None, source) -> None:
         from_address = from_address or sender
     else:
         text = raw.decode("utf-8", "replace")
-    cleaned: Cleaned = clean_text(text, html=html, from_address=from_address)
+    if archive_slug:
+        cleaned = _clean_with_archive(archive_slug, text, html, from_address)
+    else:
+        cleaned = clean_text(text, html=html, from_address=from_address)
     if as_json:
         out = dict(cleaned.as_dict(), kind=kind)
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
