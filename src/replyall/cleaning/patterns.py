@@ -116,7 +116,7 @@ SENT_FROM = (
     "Enviado desde mi", "Enviado desde", "Enviado do meu", "Enviado de meu", "Enviado do",
     "Inviato da", "Inviato dal mio", "Verzonden vanaf", "Verstuurd vanaf", "Verzonden met",
     "Skickat från", "Sendt fra", "Wysłane z", "Lähetetty", "Отправлено с", "Надіслано з",
-    "Odesláno z", "Saadetud",
+    "Odesláno z", "Saadetud", "via mobile", "from my mobile", "from my phone",
 )
 RE_SENT_FROM = re.compile(
     r"^[ \t]*(?:" + _alt(SENT_FROM) + r")\b(?:[^.!?\n<]|\.\S){0,60}(?:<[^>\s]{0,80}>)?[.!]?[ \t]*$", re.I

@@ -61,6 +61,11 @@ def _sent_from(lines: list[str], end: int) -> int | None:
     for i in reversed(idx[-2:]):
         if P.RE_SENT_FROM.match(lines[i]) or P.RE_SENT_FROM_TAIL.match(lines[i]):
             if len(lines[i].split()) <= 9 and _nonblank(lines, 0, i):
+                # A name typed right above the device line ("Ann Smith\nSent from my
+                # iPhone") signs it too, as long as some reply is left above the name.
+                if i > 0 and _looks_like_name(lines[i - 1]) and not lines[i - 1].strip().endswith(",") \
+                        and _nonblank(lines, 0, i - 1):
+                    return i - 1
                 return i
     return None
 

@@ -119,3 +119,11 @@ def test_learned_block_never_takes_the_whole_message():
     # Above a real reply the same learned block is still a banner.
     c = clean_text(f"{plea}\n\nAgreed, the rota works.\n\nDan", from_address="dan@d.gov.uk", boilerplate=learner, use_ml=False)
     assert c.disclaimer == plea and c.body.startswith("Agreed")
+
+
+def test_name_typed_above_a_device_line_signs_with_it():
+    assert _clean("Fine.\n\nAnn Smith\nSent from my iPhone").signature == "Ann Smith\nSent from my iPhone"
+    assert _clean("Will check tonight.\n\nRaj\nvia mobile").signature == "Raj\nvia mobile"
+    # A one-line reply above the device line is the reply, however short.
+    c = _clean("Yes please\nSent from my iPhone")
+    assert c.body == "Yes please" and c.signature == "Sent from my iPhone"
