@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 
 from replyall.db.models import Archive, Message, Thread, UTCDateTime
 from replyall.search.compile import FTS5_WEIGHTS, PG_RANK_WEIGHTS, split_negatives, to_fts5, to_pg
@@ -261,7 +261,16 @@ def search_parsed(
     total, rows = found.total, found.rows
     if not rows:
         return SearchPage(source, page, per_page, sort, total, [], found.exact)
-    messages = {m.id: m for m in session.scalars(select(Message).where(Message.id.in_([r[0] for r in rows])))}
+    columns = (
+        Message.id, Message.archive_id, Message.message_id, Message.message_id_hash, Message.subject,
+        Message.from_name, Message.from_address, Message.date, Message.body, Message.quote,
+    )
+    messages = {
+        m.id: m
+        for m in session.scalars(
+            select(Message).options(load_only(*columns)).where(Message.id.in_([r[0] for r in rows]))
+        )
+    }
     thread_ids = list(dict.fromkeys(r[1] for r in rows))
     threads = {
         t.id: (t, slug)

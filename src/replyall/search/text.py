@@ -27,7 +27,7 @@ _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe2
 MAX_INDEXED_CHARS = 200_000
 #: Snippets look this far into a text for a match, and stop a little after the first.
 MAX_SNIPPET_SCAN = 30_000
-SNIPPET_LOOKAHEAD = 1_500  # characters after the first match
+SNIPPET_LOOKAHEAD = 600  # characters after the first match: room for a window of words
 
 
 @lru_cache(maxsize=65536)
@@ -139,7 +139,7 @@ def make_snippet(text: str, highlight: Highlight, *, words: int = 32) -> Snippet
     # Only a region around the first match is tokenised: a long patch or log pasted
     # into a message must not cost more than a short one.
     anchor = _first_match(text, highlight)
-    region_start = 0 if anchor < 0 else max(0, text.rfind(" ", 0, max(0, anchor - 200)) + 1)
+    region_start = 0 if anchor < 0 else max(0, text.rfind(" ", 0, max(0, anchor - 60)) + 1)
     region_end = min(len(text), max(anchor, 0) + SNIPPET_LOOKAHEAD)
     spans: list[tuple[int, int, str]] = []
     hits: list[bool] = []
