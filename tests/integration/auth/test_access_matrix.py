@@ -138,3 +138,30 @@ def test_search_and_similar_threads_see_only_readable_archives(client, new_clien
     member_hits = member.get(f"/api/v1/search?q={SECRET}").json()
     assert SECRET not in str(anon_hits)
     assert SECRET in str(member_hits)
+
+
+def test_public_pages_never_mention_members_only_conversations(app, client, new_client, sink, private, db, settings, clock):
+    """Similar-conversation lists, people pages, feeds and exports of a public archive
+    must not pull in a members-only thread, however alike they are."""
+    ingest(db, settings, clock,
+           mail("public-flood@council.gov.uk", to=PUBLIC, cc="", subject="Flood plan",
+                body="Our flood plan figures are attached.\n", date=WHEN.replace(day=8)),
+           slug="comms-network")
+    with db.reader() as session:
+        public = session.scalars(select(Message).where(Message.message_id == "public-flood@council.gov.uk")).one()
+        values = {
+            "slug": "comms-network", "key": public.thread.key, "thread_id": public.thread.key,
+            "mid_hash": public.message_id_hash, "message_id": public.message_id, "position": "0",
+            "year": "2026", "month": "10", "raw_id": str(public.raw_id),
+        }
+    outsider = new_client()
+    sign_in(outsider, sink, OUTSIDER)
+    for path, name in _get_routes(app):
+        if name in SITE | TOKEN_ROUTES | PERSONAL or name.startswith("admin") or "{" not in path:
+            continue
+        # "flood" matches the members-only thread too; the search must not return it.
+        url = _fill(path, name, values) + "?q=flood"
+        for who, browser in (("anonymous", client), ("outsider", outsider)):
+            response = browser.get(url)
+            assert SECRET not in response.text, f"{who} saw members-only text on {url}"
+            assert private["key"] not in response.text, f"{who} saw a members-only thread linked from {url}"
