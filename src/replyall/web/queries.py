@@ -307,7 +307,7 @@ def threads_started_by(session: Session, archive_id: int, address: str) -> list[
     firsts = first_messages(
         session,
         list(session.scalars(
-            select(Message.thread_id.distinct()).where(Message.archive_id == archive_id, Message.from_address == address)
+            select(Message.thread_id).distinct().where(Message.archive_id == archive_id, Message.from_address == address)
         )),
     )
     ids = [tid for tid, m in firsts.items() if m.from_address == address]
