@@ -99,10 +99,10 @@ def rebuild_from_raw(db, settings, clock) -> None:
     drain(db, settings, clock)
 
 
-def run_reindex(settings, clock) -> None:
+def run_reindex(settings, clock, *args: str) -> None:
     app = AppContext(None, _settings=settings)
     app.clock = clock
-    result = CliRunner().invoke(reindex, [], obj=app, catch_exceptions=False)
+    result = CliRunner().invoke(reindex, list(args), obj=app, catch_exceptions=False)
     assert result.exit_code == 0, result.output
 
 
@@ -149,7 +149,7 @@ def test_why_each_message_joined_its_thread(db, settings, clock, threads, admin)
     assert "reply headers" in page.text and "move by " + ADMIN in page.text
 
 
-@pytest.mark.parametrize("rebuild", ["reindex command", "rebuild from raw"])
+@pytest.mark.parametrize("rebuild", ["reindex command", "reindex --full", "rebuild from raw"])
 def test_repairs_survive_reindex(db, settings, clock, threads, admin, rebuild):
     ingest(db, settings, clock,
            _m("c1", 7, subject="Winter leaflet"),
@@ -163,6 +163,8 @@ def test_repairs_survive_reindex(db, settings, clock, threads, admin, rebuild):
     assert groups(db) == expected
     if rebuild == "reindex command":
         run_reindex(settings, clock)
+    elif rebuild == "reindex --full":
+        run_reindex(settings, clock, "--full")
     else:
         rebuild_from_raw(db, settings, clock)
     assert groups(db) == expected
