@@ -208,27 +208,42 @@ def bench_ours(loop: Loop, url: str, path: str, limit: int | None, clients: int)
     return out
 
 
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
 def smtp_bench(args, tmp: Path) -> list[dict]:
+    """Sink and our server measured in alternation, `rounds` times, so that load from other
+    processes on the host falls on both alike; the medians are reported."""
     loop = Loop()
     rows = []
     pg = FreshPostgres(args.postgres) if args.postgres else None
+    targets = ["sink", "sqlite"] + (["postgres"] if pg is not None else [])
     try:
         for clients in args.clients:
-            sink = loop.run(start_sink())
-            port = sink.sockets[0].getsockname()[1]
-            base = drive(port, args.mbox, args.limit, clients)
-            sink.close()
-            row = {"clients": clients, "sink": base}
-            row["sqlite"] = bench_ours(loop, fresh_sqlite(tmp), args.mbox, args.limit, clients)
-            if pg is not None:
-                row["postgres"] = bench_ours(loop, pg.new(), args.mbox, args.limit, clients)
+            runs: dict[str, list[dict]] = {name: [] for name in targets}
+            for _ in range(args.rounds):
+                for name in targets:
+                    if name == "sink":
+                        sink = loop.run(start_sink())
+                        runs[name].append(drive(sink.sockets[0].getsockname()[1], args.mbox, args.limit, clients))
+                        sink.close()
+                    else:
+                        url = fresh_sqlite(tmp) if name == "sqlite" else pg.new()
+                        runs[name].append(bench_ours(loop, url, args.mbox, args.limit, clients))
+            row = {"clients": clients, "runs": runs}
+            for name in targets:
+                row[name] = {"rate": _median([r["rate"] for r in runs[name]]),
+                             "errors": sum(r["errors"] for r in runs[name])}
             rows.append(row)
-            line = f"clients {clients:>2}: sink {base['rate']:7.1f}/s"
-            for name in ("sqlite", "postgres"):
-                if name in row:
-                    r = row[name]
-                    line += f" | {name} {r['rate']:7.1f}/s ({r['rate'] / base['rate']:.0%}, errors {r['errors']})"
-            print(line, flush=True)
+            base = row["sink"]["rate"]
+            line = f"clients {clients:>2}: sink {base:7.1f}/s"
+            for name in targets[1:]:
+                r = row[name]
+                line += f" | {name} {r['rate']:7.1f}/s ({r['rate'] / base:.0%}, errors {r['errors']})"
+            print(line, f"[medians of {args.rounds} alternating rounds]", flush=True)
     finally:
         if pg is not None:
             pg.drop_all()
@@ -239,7 +254,7 @@ def smtp_bench(args, tmp: Path) -> list[dict]:
 # --- import -----------------------------------------------------------------------------------
 
 
-def _child_import(path: str, url: str) -> None:
+def _child_import(path: str, url: str, process: str = "process") -> None:
     """Runs in a fresh interpreter: import PATH, print rate and peak RSS as JSON."""
     from replyall.clock import SystemClock
     from replyall.db.archives import sync_archives
@@ -251,7 +266,7 @@ def _child_import(path: str, url: str) -> None:
     with db.transaction() as session:
         archive_id = sync_archives(session, settings, SystemClock())["comms-network"]
     start = time.perf_counter()
-    result = import_paths(db, settings, SystemClock(), archive_id, [Path(path)])
+    result = import_paths(db, settings, SystemClock(), archive_id, [Path(path)], process=process == "process")
     seconds = time.perf_counter() - start
     db.close()
     hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
@@ -292,18 +307,26 @@ def import_bench(args, tmp: Path) -> dict:
     messages = load(args.mbox, args.import_limit)
     parse = stdlib_parse(messages)
     out = {"stdlib_parse": parse}
-    for copies in (1, 3):
+    runs = [("store_only_x1", 1, "store")] + ([] if args.store_only else [("import_x1", 1, "process"),
+                                                                          ("import_x3", 3, "process")])
+    for name, copies, mode in runs:
         target = tmp / f"replay-{copies}.mbox.gz"
-        replayed(messages, copies, target)
+        if not target.exists():
+            replayed(messages, copies, target)
         url = fresh_sqlite(tmp)
         proc = subprocess.run(
-            [sys.executable, __file__, "--child-import", str(target), url], capture_output=True, text=True, check=True
+            [sys.executable, __file__, "--child-import", str(target), url, mode], capture_output=True, text=True,
+            check=True,
         )
-        out[f"import_x{copies}"] = json.loads(proc.stdout.strip().splitlines()[-1])
-    one, three = out["import_x1"], out["import_x3"]
-    print(f"import: {one['rate']:.1f} msg/s (store + pipeline) vs stdlib parse {parse['rate']:.1f} msg/s "
-          f"({one['rate'] / parse['rate']:.1%}); peak RSS x1 {one['peak_rss_mb']:.0f} MB, "
-          f"x3 {three['peak_rss_mb']:.0f} MB", flush=True)
+        out[name] = json.loads(proc.stdout.strip().splitlines()[-1])
+    store = out["store_only_x1"]
+    print(f"import, store only: {store['rate']:.1f} msg/s vs stdlib parse {parse['rate']:.1f} msg/s "
+          f"({store['rate'] / parse['rate']:.0%}); peak RSS {store['peak_rss_mb']:.0f} MB", flush=True)
+    if not args.store_only:
+        one, three = out["import_x1"], out["import_x3"]
+        print(f"import: {one['rate']:.1f} msg/s (store + pipeline) vs stdlib parse {parse['rate']:.1f} msg/s "
+              f"({one['rate'] / parse['rate']:.1%}); peak RSS x1 {one['peak_rss_mb']:.0f} MB, "
+              f"x3 {three['peak_rss_mb']:.0f} MB", flush=True)
     return out
 
 
@@ -313,11 +336,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="messages per SMTP run (default: all)")
     parser.add_argument("--import-limit", type=int, default=None, help="messages for the import benchmark")
     parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating sink/ours rounds per client count")
     parser.add_argument("--postgres", default=os.environ.get("REPLYALL_TEST_POSTGRES_URL"))
     parser.add_argument("--skip-import", action="store_true")
     parser.add_argument("--skip-smtp", action="store_true")
+    parser.add_argument("--store-only", action="store_true", help="import benchmark without the pipeline runs")
     parser.add_argument("--json", help="write all results here")
-    parser.add_argument("--child-import", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child-import", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_import:
         _child_import(*args.child_import)
