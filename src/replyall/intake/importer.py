@@ -43,7 +43,7 @@ class UnreadableInput(Exception):
 
 @dataclass
 class Source:
-    """One input: an open binary stream and how far into it we are (for the progress bar)."""
+    """One input path, its size on disk (for the progress bar) and what kind of mail store it is."""
 
     path: Path
     size: int
