@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
-from email import policy
-from email.parser import BytesHeaderParser
 
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,9 +15,11 @@ from replyall.clock import Clock
 from replyall.db.models import Message, RawMessage
 from replyall.mail.headers import derive_message_id, message_id_hash, normalize_message_id
 
-# compat32 never raises on odd header syntax, and we only need one header here: the
-# full parse (policy.default) happens later, in the worker, off the SMTP hot path.
-_HEADERS = BytesHeaderParser(policy=policy.compat32)
+# The header section ends at the first empty line (CRLF CRLF, or bare LF as some
+# scripts send). Only the Message-ID is needed here, on the SMTP hot path: scanning
+# the bytes is a fraction of a full header parse, which the worker does later.
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MESSAGE_ID = re.compile(rb"^message-id[ \t]*:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,22 @@ class Stored:
 
 
 def message_id_of(data: bytes) -> tuple[str, bool]:
-    """The normalised Message-ID, or a stable one derived from the content (derived=True)."""
-    try:
-        value = _HEADERS.parsebytes(data).get("Message-ID")
-    except Exception:  # noqa: BLE001 - a header we cannot read is a missing header
-        value = None
-    mid = normalize_message_id(str(value) if value is not None else None)
+    """The normalised Message-ID, or a stable one derived from the content (derived=True).
+
+    The header's bytes are read as UTF-8 (RFC 6532 allows it under SMTPUTF8), else
+    as Latin-1, which maps every byte to its own character: two ids that differ only
+    in 8-bit octets must never collapse into one.
+    """
+    end = _HEADER_END.search(data)
+    found = _MESSAGE_ID.search(data, 0, end.start() if end else len(data))
+    mid = None
+    if found:
+        value = found.group(1)
+        try:
+            text = value.decode("utf-8")
+        except UnicodeDecodeError:
+            text = value.decode("latin-1")
+        mid = normalize_message_id(text)
     if mid:
         return mid, False
     return derive_message_id(data), True

@@ -176,8 +176,6 @@ def test_smtputf8_address_and_headers(live, db):
     assert row.envelope_from == "zoë@council.test"
 
 
-@pytest.mark.xfail(strict=True, reason="intake/store.py message_id_of reads headers as compat32 str, "
-                   "turning UTF-8 octets into U+FFFD: Message-IDs differing only there would collide")
 def test_smtputf8_message_id_read_as_utf8(live, db):
     data = "Message-ID: <utf8-ünïcode@council.test>\r\nSubject: x\r\n\r\nhi\r\n".encode()
     live.send(data, mail_options=["SMTPUTF8"])
