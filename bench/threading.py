@@ -50,6 +50,7 @@ from replyall.db.engine import Database  # noqa: E402
 from replyall.db.models import Archive, Message  # noqa: E402
 from replyall.intake.store import message_id_of, store_raw  # noqa: E402
 from replyall.mail.mime import parse_message  # noqa: E402
+from replyall.mail.subject import is_reply  # noqa: E402
 from replyall.pipeline.runner import drain  # noqa: E402
 
 CLOCK = FrozenClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
@@ -213,9 +214,11 @@ def strip_headers(data: bytes, names: tuple[bytes, ...] = (b"in-reply-to", b"ref
     return b"\n".join(out) + sep + body
 
 
-def truth(messages: list[bytes]) -> tuple[dict[str, str], dict[str, str | None]]:
-    """message-id -> cluster id (union-find over every reference), and message-id -> true parent."""
+def truth(messages: list[bytes]) -> tuple[dict[str, str], dict[str, str | None], set[str]]:
+    """message-id -> cluster id (union-find over every reference), message-id -> true parent,
+    and the replies whose own sender's client sent them without any threading header."""
     parent_of: dict[str, str | None] = {}
+    headerless: set[str] = set()
     uf: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -231,10 +234,12 @@ def truth(messages: list[bytes]) -> tuple[dict[str, str], dict[str, str | None]]
         if mid in parent_of:
             continue
         parent_of[mid] = p.parents[-1] if p.parents else None
+        if not p.parents and is_reply(p.subject):
+            headerless.add(mid)
         find(mid)
         for ref in p.parents:
             uf[find(ref)] = find(mid)
-    return {mid: find(mid) for mid in parent_of}, parent_of
+    return {mid: find(mid) for mid in parent_of}, parent_of, headerless
 
 
 def bcubed(pred: dict[str, object], gold: dict[str, object], over: list[str]) -> tuple[float, float, float]:
@@ -264,13 +269,17 @@ def predicted(db: Database) -> tuple[dict[str, int], dict[str, str | None], dict
     return thread, parent, reason
 
 
-def run_list(corpora: Path, name: str, workdir: Path, share: float, seed: int) -> dict:
+def run_list(corpora: Path, name: str, workdir: Path, share: float, seed: int, runs=("intact", "stripped")) -> dict:
     path = corpora / f"{name}.mbox.gz"
     messages = read_mboxrd(path)
-    gold, true_parent = truth(messages)
+    gold, true_parent, headerless = truth(messages)
+    # Header truth cannot say where a reply sent without any threading header belongs
+    # (the subject rule joins it, usually rightly): the "known" view leaves out the
+    # truth clusters that hold one.
+    unknown = {gold[m] for m in headerless}
     address = {"list-ksummit": "ksummit@lists.linux.dev", "list-jailhouse-dev": "jailhouse-dev@googlegroups.com"}.get(name, "")
     out: dict = {"messages": len(gold)}
-    for label in ("intact", "stripped"):
+    for label in runs:
         batch, stripped = messages, set()
         if label == "stripped":
             rng = random.Random(seed)
@@ -288,10 +297,17 @@ def run_list(corpora: Path, name: str, workdir: Path, share: float, seed: int) -
         db.close()
         ids = [m for m in thread if m in gold]
         p, r, f = bcubed({m: thread[m] for m in ids}, {m: gold[m] for m in ids}, ids)
-        res = {"precision": p, "recall": r, "f1": f, "seconds": seconds, "messages": len(ids)}
+        known = [m for m in ids if gold[m] not in unknown]
+        kp, kr, kf = bcubed({m: thread[m] for m in known}, {m: gold[m] for m in known}, known)
+        res = {"precision": p, "recall": r, "f1": f, "seconds": seconds, "messages": len(ids),
+               "headerless_in_source": len(headerless), "known_messages": len(known),
+               "known_precision": kp, "known_recall": kr, "known_f1": kf}
         if stripped:
             s_ids = [m for m in ids if m in stripped]
             sp, sr, sf = bcubed({m: thread[m] for m in ids}, {m: gold[m] for m in ids}, s_ids)
+            s_known = [m for m in s_ids if gold[m] not in unknown]
+            skp, skr, _ = bcubed({m: thread[m] for m in known}, {m: gold[m] for m in known}, s_known)
+            res.update(s_known_precision=skp, s_known_recall=skr)
             placeable = [m for m in s_ids if true_parent[m] in thread]
             right_thread = sum(thread[m] == thread[true_parent[m]] for m in placeable)
             right_parent = sum(parent[m] == true_parent[m] for m in placeable)
@@ -315,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--strip", type=float, default=0.2)
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--runs", default="intact,stripped", help="which list imports: intact, stripped or both")
     args = ap.parse_args(argv)
     corpora = args.corpora if (args.corpora / "thread-notmuch").exists() else args.corpora / "corpora"
     ok = True
@@ -325,9 +342,12 @@ def main(argv: list[str] | None = None) -> int:
                 ok = ok and passed == total
         if not args.no_lists:
             for name in args.lists or ["list-ksummit", "list-jailhouse-dev"]:
-                res = run_list(corpora, name, workdir, args.strip, args.seed)
-                st = res["stripped"]
-                ok = ok and res["intact"]["f1"] >= 0.999 and st["s_recall"] >= 0.90 and st["s_precision"] >= 0.99
+                runs = tuple(args.runs.split(","))
+                res = run_list(corpora, name, workdir, args.strip, args.seed, runs)
+                if "intact" in res:
+                    ok = ok and res["intact"]["f1"] >= 0.999
+                if "stripped" in res:
+                    ok = ok and res["stripped"]["s_recall"] >= 0.90 and res["stripped"]["s_precision"] >= 0.99
     print("targets met" if ok else "targets NOT met")
     return 0 if ok else 1
 

@@ -4,7 +4,8 @@ Identical Message-IDs never get this far: intake keeps one raw message per archi
 and Message-ID and counts the repeat deliveries. What remains are copies re-sent
 through another route that minted a new Message-ID (Exchange journaling, a gateway
 re-injecting a bounce, a user's "send again"): same sender, Date within two minutes,
-same cleaned body. The copy keeps its raw bytes (raw is the truth) and gets a Message
+same cleaned body (and, as guards, the same Subject, In-Reply-To and References).
+The copy keeps its raw bytes (raw is the truth) and gets a Message
 row pointing at the one we keep (duplicate_of_id), so replies to either id thread
 correctly; the kept message's delivery_count goes up and the copy is not shown.
 """
@@ -53,7 +54,23 @@ def find_original(ctx: Context) -> Message | None:
         .order_by(Message.id)
         .limit(50)
     )
-    return next((row for row in rows if _same_body(row.body, body)), None)
+    subject = " ".join((parsed.subject or "").split())
+    in_reply_to = " ".join(parsed.in_reply_to) or None
+    references = list(parsed.references)
+    # A copy carries the same Subject and threading headers too. Without these guards
+    # a patch series (short, alike cleaned bodies) or a spammer's identical posts
+    # under different subjects collapse into one (seen on jailhouse-dev).
+    return next(
+        (
+            row
+            for row in rows
+            if _same_body(row.body, body)
+            and " ".join(row.subject.split()) == subject
+            and row.in_reply_to == in_reply_to
+            and list(row.references or []) == references
+        ),
+        None,
+    )
 
 
 def run(ctx: Context) -> None:
