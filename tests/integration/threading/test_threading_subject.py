@@ -105,3 +105,16 @@ def test_reply_to_the_duplicate_copy_lands_under_the_kept_message(db, settings, 
     with db.reader() as session:
         tree = [(m.message_id, d) for m, d in thread_tree(session, rows["orig@x"].thread_id)]
     assert tree == [("orig@x", 0), ("re@x", 1)]
+
+
+def test_same_body_under_other_subjects_or_parents_is_no_duplicate(db, settings, clock):
+    # A patch series or a spammer's posts: same sender, same short body, seconds apart.
+    body = "Signed-off-by: Alice\n"
+    feed(db, settings, clock, [
+        make("p1@x", subject="[PATCH 1/2] roads: add gritting", sender=ALICE, body=body),
+        make("p2@x", subject="[PATCH 2/2] roads: add salt", sender=ALICE, minutes=0.5, body=body),
+        make("r1@x", subject="Re: Agenda", sender=ALICE, minutes=1, references="<a@x>", body=body),
+        make("r2@x", subject="Re: Agenda", sender=ALICE, minutes=1.2, references="<b@x>", body=body),
+    ])
+    rows = rows_by_mid(db)
+    assert all(rows[m].duplicate_of_id is None for m in ("p1@x", "p2@x", "r1@x", "r2@x"))
