@@ -6,7 +6,9 @@ import pytest
 from browsing import browser_support
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop running in the main
+# thread while the browser is open, and later tests that call asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def browser():
     if not browser_support.CHROMIUM.exists():
         pytest.skip(f"{browser_support.CHROMIUM} not installed (apt-get install chromium)")
