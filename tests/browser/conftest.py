@@ -47,7 +47,9 @@ def db_url(sqlite_url):
     return sqlite_url
 
 
-@pytest.fixture(scope="session")
+# Module scope: while Playwright's sync API has a browser open, the main thread has a running
+# event loop and every later test that calls asyncio.run() fails (the digest tests do).
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
