@@ -10,14 +10,15 @@ from replyall.db.models import Message, Thread
 #: Indentation stops here so a 40-deep reply chain still fits a phone screen.
 MAX_DEPTH = 8
 
+# Keys are the thread_reason values the thread step (pipeline/thread.py,
+# threading/links.py) and thread repair (admin/repairs.py) write.
 REASONS = {
     "new": "Started a new conversation",
     "references": "Joined by its reply headers (In-Reply-To / References)",
-    "in_reply_to": "Joined by its In-Reply-To header",
+    "in-reply-to": "Joined by its In-Reply-To header",
+    "thread-index": "Joined by Outlook's Thread-Index header",
     "subject": "Joined by subject and shared participants (its reply headers were missing)",
-    "thread_index": "Joined by Outlook's Thread-Index header",
-    "conversation": "Joined by Outlook's conversation id",
-    "merge": "Moved here when two conversations were found to be one",
+    "duplicate": "A copy of another message, folded into it",
     "ghost": "Placeholder for a message the archive has not received",
     "repair": "Placed here by an administrator (thread repair)",
 }
