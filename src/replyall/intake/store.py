@@ -94,5 +94,9 @@ def store_raw(
     ).returning(RawMessage.id, RawMessage.delivery_count)
     raw_id, count = session.execute(stmt).one()
     if count > 1:
-        session.execute(update(Message).where(Message.raw_id == raw_id).values(delivery_count=count))
+        # Increment rather than copy the raw count: the message may also count
+        # near-duplicate copies that arrived with other Message-IDs (pipeline/dedupe.py).
+        session.execute(
+            update(Message).where(Message.raw_id == raw_id).values(delivery_count=Message.delivery_count + 1)
+        )
     return Stored(raw_id=raw_id, message_id=mid, duplicate=count > 1, delivery_count=count)

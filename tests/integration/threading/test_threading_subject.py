@@ -118,3 +118,13 @@ def test_same_body_under_other_subjects_or_parents_is_no_duplicate(db, settings,
     ])
     rows = rows_by_mid(db)
     assert all(rows[m].duplicate_of_id is None for m in ("p1@x", "p2@x", "r1@x", "r2@x"))
+
+
+def test_repeat_delivery_after_near_duplicate_keeps_both_counts(db, settings, clock):
+    # The original, a gateway copy with its own Message-ID, then the original again
+    # (an MTA retry): three deliveries of one message.
+    body = "Minutes attached.\n"
+    original = make("orig@x", subject="Minutes", sender=ALICE, body=body)
+    feed(db, settings, clock, [original, make("copy@gateway", subject="Minutes", sender=ALICE, minutes=1, body=body)])
+    feed(db, settings, clock, [original])
+    assert rows_by_mid(db)["orig@x"].delivery_count == 3
