@@ -38,9 +38,15 @@ run: migrate
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Each benchmark prints ratios against a reference measured in the same run;
+# docs/benchmarks.md records results and the exact commands (some take long).
 CORPORA ?= ../shared/corpora
 bench: install-dev
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script $(CORPORA) || exit 1; done
+	$(BIN)/python bench/cleaning.py $(CORPORA)
+	$(BIN)/python bench/thread_accuracy.py $(CORPORA)
+	$(BIN)/python bench/intake.py $(CORPORA)/list-ksummit.mbox.gz
+	$(BIN)/python bench/search.py $(CORPORA) --messages 100000
+	$(BIN)/python bench/web.py $(CORPORA)
 
 clean-venv:
 	rm -rf $(VENV)

@@ -13,13 +13,6 @@ fragment). talon alone and email-reply-parser run on the same inputs.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Python puts this script's folder first on sys.path; sibling benchmarks (threading.py)
-# would then shadow standard-library modules of the same name.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import email
 import email.policy
@@ -28,15 +21,13 @@ import json
 import mailbox
 import re
 import statistics
-import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from replyall.cleaning import BODY, SIGNATURE, clean_text  # noqa: E402
-from replyall.mail.html import html_to_text  # noqa: E402
+from replyall.cleaning import BODY, SIGNATURE, clean_text
+from replyall.mail.html import html_to_text
 
 KEEPS_SIGNATURE = {"strip-talon", "strip-unquotemail"}
 _WS = re.compile(r"\s+")

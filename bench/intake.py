@@ -16,31 +16,25 @@ of the archive once and replayed three times (new Message-IDs for each copy).
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import email
+import email.policy
+import gzip
+import json
+import multiprocessing
+import os
+import queue
+import re
+import smtplib
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+import uuid
 from pathlib import Path
 
-# Python puts this script's folder first on sys.path; sibling benchmarks (threading.py)
-# would then shadow standard-library modules of the same name.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import email  # noqa: E402
-import email.policy  # noqa: E402
-import gzip  # noqa: E402
-import json  # noqa: E402
-import multiprocessing  # noqa: E402
-import os  # noqa: E402
-import queue  # noqa: E402
-import re  # noqa: E402
-import smtplib  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import uuid  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 RCPT = "comms-network@archive.example.org"
 

@@ -17,13 +17,6 @@ thread, snippets) for page 1 of 20 threads.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path, where bench/threading.py would
-# shadow the standard library's threading module.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import gzip
 import hashlib
@@ -37,21 +30,21 @@ import time
 import uuid
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import create_engine, insert, text
+from sqlalchemy.engine import make_url
 
-from replyall.cleaning import clean_text  # noqa: E402
-from replyall.db import migrate  # noqa: E402
-from replyall.db.engine import Database, normalise_url  # noqa: E402
-from replyall.db.models import Archive, Attachment, Message, Thread  # noqa: E402
-from replyall.mail.headers import message_id_hash  # noqa: E402
-from replyall.mail.mime import parse_message  # noqa: E402
-from replyall.search import rebuild, search  # noqa: E402
-from replyall.search.similar import STOP  # noqa: E402
-from replyall.search.text import tokens  # noqa: E402
+from replyall.cleaning import clean_text
+from replyall.db import migrate
+from replyall.db.engine import Database, normalise_url
+from replyall.db.models import Archive, Attachment, Message, Thread
+from replyall.mail.headers import message_id_hash
+from replyall.mail.mime import parse_message
+from replyall.search import rebuild, search
+from replyall.search.similar import STOP
+from replyall.search.text import tokens
 
 SIX_YEARS = timedelta(days=6 * 365)
 

@@ -14,13 +14,6 @@ machines. Target: the 200-message thread page in at most 100 ms of server time.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, this folder comes first on sys.path, where bench/threading.py would
-# shadow the standard library's threading module.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import re
 import statistics
@@ -30,6 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
+from pathlib import Path
 
 import httpx
 import uvicorn

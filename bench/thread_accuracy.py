@@ -1,6 +1,6 @@
 """Threading accuracy: the thread-* suites against their expected trees, and two real lists with headers stripped.
 
-Usage: python bench/threading.py CORPORA_DIR [--suite NAME] [--list NAME] [--strip 0.2] [--seed 5] [--show-failures]
+Usage: python bench/thread_accuracy.py CORPORA_DIR [--suite NAME] [--list NAME] [--strip 0.2] [--seed 5] [--show-failures]
 
 (1) Every case of thread-notmuch, thread-mail-thread and thread-notmuch-default goes
     through intake (store_raw) and the real pipeline (runner.drain) into a fresh
@@ -20,38 +20,32 @@ Usage: python bench/threading.py CORPORA_DIR [--suite NAME] [--list NAME] [--str
 
 from __future__ import annotations
 
+import argparse
+import gzip
+import json
+import random
+import re
+import shutil
 import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
-# This file is named like the standard library's `threading`, and Python puts the
-# script's folder first on sys.path: take it off before anything imports threading.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
-import argparse  # noqa: E402
-import gzip  # noqa: E402
-import json  # noqa: E402
-import random  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from collections import Counter, defaultdict  # noqa: E402
-from datetime import UTC, datetime  # noqa: E402
+from sqlalchemy import select
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from sqlalchemy import select  # noqa: E402
-
-from replyall.clock import FrozenClock  # noqa: E402
-from replyall.config import Settings  # noqa: E402
-from replyall.db import migrate  # noqa: E402
-from replyall.db.archives import sync_archives  # noqa: E402
-from replyall.db.engine import Database  # noqa: E402
-from replyall.db.models import Archive, Message  # noqa: E402
-from replyall.intake.store import message_id_of, store_raw  # noqa: E402
-from replyall.mail.mime import parse_message  # noqa: E402
-from replyall.mail.subject import is_reply  # noqa: E402
-from replyall.pipeline.runner import drain  # noqa: E402
+from replyall.clock import FrozenClock
+from replyall.config import Settings
+from replyall.db import migrate
+from replyall.db.archives import sync_archives
+from replyall.db.engine import Database
+from replyall.db.models import Archive, Message
+from replyall.intake.store import message_id_of, store_raw
+from replyall.mail.mime import parse_message
+from replyall.mail.subject import is_reply
+from replyall.pipeline.runner import drain
 
 CLOCK = FrozenClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
 SLUG = "bench"
