@@ -15,13 +15,13 @@ from sqlalchemy.engine import make_url
 
 from replyall.clock import FrozenClock
 from replyall.config import Settings
+from support.settings import make_settings
 from replyall.db import migrate
 from replyall.db.archives import sync_archives
 from replyall.db.engine import Database, normalise_url
 
 PG_ENV = "REPLYALL_TEST_POSTGRES_URL"
 DATA = Path(__file__).parent / "data"
-TEST_SECRET = "test-secret-key-that-is-long-enough"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -33,37 +33,6 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(datetime(2026, 11, 20, 9, 30, tzinfo=UTC))
-
-
-def make_settings(database_url: str = "sqlite://", **overrides) -> Settings:
-    """Settings for tests: one public and one members-only archive; keyword overrides per section."""
-    data: dict = {
-        "environment": "production",
-        "database": {"url": database_url},
-        "smtp": {"host": "127.0.0.1", "port": 0, "hostname": "archive.test"},
-        "web": {"host": "127.0.0.1", "port": 0, "base_url": "http://archive.test", "secret_key": TEST_SECRET},
-        "archives": [
-            {
-                "slug": "comms-network",
-                "name": "Comms network",
-                "address": ["comms-network@archive.example.org"],
-                "visibility": "public",
-                "description": "Public-sector communicators",
-            },
-            {
-                "slug": "private-list",
-                "name": "Private list",
-                "address": ["private@archive.example.org", "private-alias@archive.example.org"],
-                "visibility": "members",
-            },
-        ],
-    }
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
-            data[key] = {**data[key], **value}
-        else:
-            data[key] = value
-    return Settings.model_validate(data)
 
 
 @pytest.fixture

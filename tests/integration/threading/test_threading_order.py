@@ -48,7 +48,7 @@ MESSAGES = {
 
 
 def _fresh(template: Path, tmp: Path):
-    from conftest import make_settings
+    from support.settings import make_settings
 
     path = tmp / "order.db"
     shutil.copyfile(template, path)
