@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import threading
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
-import uvicorn
+
+from support import web as helpers
+from support.browser import CHROMIUM, LAUNCH_ARGS, LiveServer
 
 from replyall.web.app import create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-HERE = Path(__file__).parent
-SCREENSHOTS = HERE / "screenshots"
-AXE = HERE / "vendor" / "axe.min.js"
-LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]
-
-_spec = importlib.util.spec_from_file_location("web_helpers", HERE.parent / "integration" / "web" / "web_helpers.py")
-helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(helpers)
 
 
 def pytest_collection_modifyitems(config, items):
@@ -66,27 +51,6 @@ def page(browser):
     pg = context.new_page()
     yield pg
     context.close()
-
-
-class LiveServer:
-    def __init__(self, app) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_config=None, access_log=False)
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="uvicorn-test", daemon=True)
-
-    def start(self) -> str:
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        return f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture
@@ -131,22 +95,3 @@ def live(settings, db, clock, seeded):
     url = server.start()
     yield url
     server.stop()
-
-
-def shoot(page, name: str) -> Path:
-    SCREENSHOTS.mkdir(exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    return path
-
-
-def axe_violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate(
-        """async () => await axe.run(document, {runOnly: {type: 'tag',
-             values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})"""
-    )
-    return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result["violations"]
-    ]

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
 
 import pytest
-
-
-def _load(name: str, path: Path):
-    # By path, not `from conftest import`: several test folders have a conftest.py,
-    # and which one the bare name finds depends on what else is collected.
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-HERE = Path(__file__).parent
-auth_helpers = _load("auth_helpers_for_browser", HERE.parent / "integration" / "auth" / "auth_helpers.py")
-_browser = _load("browser_conftest_helpers", HERE / "conftest.py")
-axe_violations, shoot = _browser.axe_violations, _browser.shoot
+from support import auth as auth_helpers
+from support.browser import axe_violations, shoot
 
 pytestmark = pytest.mark.browser
 MEMBER = "jane@council.gov.uk"  # sender of the seeded members-only message

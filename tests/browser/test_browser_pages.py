@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from conftest import axe_violations, shoot
+from support.browser import axe_violations, shoot
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -14,6 +13,8 @@ from lxml import etree
 from mimefuzz import MID, hostile_message
 from sqlalchemy import func, select
 
+from support import intake as intake_support  # the intake suite's live SMTP listener
+
 from replyall.db.models import Archive, Message, RawMessage, Thread
 from replyall.intake.store import message_id_of, store_raw
 from replyall.pipeline.runner import drain
@@ -23,10 +24,6 @@ TESTS = Path(__file__).parents[1]
 TRICKY = TESTS / "data" / "tricky"
 NOT_MAIL = {"README.md", "UPSTREAM-README.txt", "LICENSE-NOTE.txt", "index.json"}
 
-# The intake suite's live SMTP listener (aiosmtpd in its own loop thread), loaded by path.
-_spec = importlib.util.spec_from_file_location("intake_support", TESTS / "integration" / "intake" / "intake_helpers.py")
-intake_support = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(intake_support)
 
 FUZZ = dict(deadline=None, derandomize=False, print_blob=True,
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,

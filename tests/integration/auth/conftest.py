@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from auth_helpers import ADMIN, Sink
+from support.auth import ADMIN, Sink
 from fastapi.testclient import TestClient
 
 from replyall.web.app import create_app

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from auth_helpers import ADMIN, CC_MEMBER, MEMBER, OUTSIDER, PUBLIC, SECRET, ingest, mail, sign_in
+from support.auth import ADMIN, CC_MEMBER, MEMBER, OUTSIDER, PUBLIC, SECRET, ingest, mail, sign_in
 from sqlalchemy import select
 from starlette.routing import Route
 

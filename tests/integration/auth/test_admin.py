@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from auth_helpers import ADMIN, CC_MEMBER, MEMBER, SECRET, csrf_of, ingest, mail, sign_in
+from support.auth import ADMIN, CC_MEMBER, MEMBER, SECRET, csrf_of, ingest, mail, sign_in
 from click.testing import CliRunner
 from sqlalchemy import inspect, select, text
 

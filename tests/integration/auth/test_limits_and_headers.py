@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from auth_helpers import MEMBER, csrf_of, ingest, mail
+from support.auth import MEMBER, csrf_of, ingest, mail
 from fastapi.testclient import TestClient
 
 from replyall.web.app import create_app
@@ -98,7 +98,7 @@ def test_security_headers_on_every_kind_of_response(client, db, settings, clock)
 
 
 def test_security_headers_on_a_redirect(client, sink, db, settings, clock):
-    from auth_helpers import sign_in
+    from support.auth import sign_in
 
     ingest(db, settings, clock, mail("p1@council.gov.uk", date=WHEN))
     sign_in(client, sink, MEMBER)

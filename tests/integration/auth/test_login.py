@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from auth_helpers import CC_MEMBER, MEMBER, OUTSIDER, PRIVATE, SECRET, csrf_of, ingest, link_in, mail, sign_in
+from support.auth import CC_MEMBER, MEMBER, OUTSIDER, PRIVATE, SECRET, csrf_of, ingest, link_in, mail, sign_in
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 

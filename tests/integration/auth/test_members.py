@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from auth_helpers import ADMIN, CC_MEMBER, MEMBER, OUTSIDER, PRIVATE, csrf_of, ingest, mail, sign_in
+from support.auth import ADMIN, CC_MEMBER, MEMBER, OUTSIDER, PRIVATE, csrf_of, ingest, mail, sign_in
 from sqlalchemy import select
 
 from replyall.db import migrate

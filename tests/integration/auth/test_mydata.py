@@ -6,7 +6,7 @@ import mailbox
 from datetime import UTC, datetime
 
 import pytest
-from auth_helpers import ADMIN, CC_MEMBER, MEMBER, PUBLIC, SECRET, csrf_of, ingest, mail, sign_in
+from support.auth import ADMIN, CC_MEMBER, MEMBER, PUBLIC, SECRET, csrf_of, ingest, mail, sign_in
 from sqlalchemy import select
 
 from replyall.db.models import AuditEntry, ErasureRequest, Message, RawMessage

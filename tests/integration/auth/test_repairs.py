@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from auth_helpers import ADMIN, PUBLIC, csrf_of, ingest, mail, sign_in
+from support.auth import ADMIN, PUBLIC, csrf_of, ingest, mail, sign_in
 from click.testing import CliRunner
 from sqlalchemy import delete, select, text, update
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from intake_helpers import LiveServer
+from support.intake import LiveServer
 
 
 @pytest.fixture

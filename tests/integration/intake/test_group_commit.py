@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from intake_helpers import make_message, raw_rows
+from support.intake import make_message, raw_rows
 
 from replyall.intake.commit import GroupCommitter
 from replyall.intake.store import store_raw

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from intake_helpers import make_message, raw_rows
+from support.intake import make_message, raw_rows
 from sqlalchemy import update
 
 from replyall.cli import cli

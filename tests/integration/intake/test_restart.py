@@ -6,7 +6,7 @@ import asyncio
 import smtplib
 import time
 
-from intake_helpers import make_message, raw_rows
+from support.intake import make_message, raw_rows
 
 from replyall.runtime import Parts, Service
 

@@ -12,7 +12,7 @@ import threading
 import time
 import urllib.request
 
-from intake_helpers import make_message
+from support.intake import make_message
 
 from replyall.db.engine import Database
 from replyall.db.models import RawMessage

@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 
 import pytest
-from intake_helpers import make_message, raw_rows
+from support.intake import make_message, raw_rows
 
 from replyall.db.models import Message, RawMessage
 from replyall.mail.headers import derive_message_id

@@ -10,7 +10,7 @@ import subprocess
 import time
 
 import pytest
-from intake_helpers import make_message, raw_rows
+from support.intake import make_message, raw_rows
 
 
 def test_too_many_connections_421(live_factory, settings_factory, settings):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 import smtplib
 
-from intake_helpers import make_message, raw_rows
+from support.intake import make_message, raw_rows
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from intake_helpers import raw_rows
+from support.intake import raw_rows
 
 from replyall.intake.store import message_id_of
 

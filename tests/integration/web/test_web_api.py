@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from web_helpers import PRIVATE, hash_of, ingest, make_mail, thread_key_of
+from support.web import PRIVATE, hash_of, ingest, make_mail, thread_key_of
 
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ import mailbox
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
-from web_helpers import hash_of, ingest, make_mail, thread_key_of
+from support.web import hash_of, ingest, make_mail, thread_key_of
 
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 ATOM = "{http://www.w3.org/2005/Atom}"

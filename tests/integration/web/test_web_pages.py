@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from replyall.db.models import Message
 from replyall.web.app import create_app
-from web_helpers import PRIVATE, hash_of, ingest, make_mail, thread_key_of
+from support.web import PRIVATE, hash_of, ingest, make_mail, thread_key_of
 
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 
