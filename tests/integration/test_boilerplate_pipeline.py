@@ -136,4 +136,4 @@ def test_clean_command_with_archive_shows_what_the_pipeline_learned(db, settings
     assert learned.exit_code == 0, learned.output
     assert json.loads(learned.output)["disclaimer"] == FOOTER
     missing = CliRunner().invoke(clean, ["--archive", "nope", "-"], input=body, obj=app)
-    assert missing.exit_code != 0 and "no archive nope" in missing.output
+    assert missing.exit_code != 0 and "no archive 'nope'" in missing.output

@@ -30,27 +30,12 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 
 def _register() -> None:
-    from replyall.cli import db, serve
+    # Command modules import their heavy dependencies (talon, the pipeline) inside
+    # the commands, so `replyall --help` stays quick.
+    from replyall.cli import clean, db, digest, mail, reindex, serve
 
-    cli.add_command(db.db)
-    for command in serve.COMMANDS:
+    for command in (db.db, clean.clean, reindex.reindex, *serve.COMMANDS, *mail.COMMANDS, *digest.COMMANDS):
         cli.add_command(command)
-    # Commands owned by other stages register themselves here as they arrive.
-    for module_name, attr in (
-        ("replyall.cli.clean", "clean"),
-        ("replyall.cli.reindex", "reindex"),
-        ("replyall.cli.mail", "COMMANDS"),
-        ("replyall.cli.digest", "COMMANDS"),
-    ):
-        try:
-            module = __import__(module_name, fromlist=[attr])
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            continue
-        found = getattr(module, attr)
-        for command in found if isinstance(found, list | tuple) else [found]:
-            cli.add_command(command)
 
 
 _register()

@@ -8,10 +8,12 @@ import email.utils
 import json
 import re
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from replyall.cleaning import Cleaned, clean_text
+if TYPE_CHECKING:
+    from replyall.cleaning import Cleaned
 
 __all__ = ["clean"]
 
@@ -64,7 +66,7 @@ def _clean_with_archive(slug: str, text: str, html: str | None, from_address: st
     """Clean as the pipeline would in archive `slug`: with the boilerplate it has learned (read only)."""
     from sqlalchemy import select
 
-    from replyall.cleaning import BoilerplateLearner
+    from replyall.cleaning import BoilerplateLearner, clean_text
     from replyall.cli.common import AppContext
     from replyall.db.boilerplate import DbBoilerplateStore
     from replyall.db.models import Archive
@@ -75,7 +77,7 @@ def _clean_with_archive(slug: str, text: str, html: str | None, from_address: st
         with db.reader() as session:
             archive_id = session.scalar(select(Archive.id).where(Archive.slug == slug))
             if archive_id is None:
-                raise click.ClickException(f"no archive {slug}")
+                raise click.ClickException(f"no archive {slug!r} in the database (see [[archives]] in the config; run `replyall serve` once to create it)")
             learner = BoilerplateLearner(DbBoilerplateStore(session, archive_id, app.clock))
             return clean_text(text, html=html, from_address=from_address, boilerplate=learner)
     finally:
@@ -89,6 +91,10 @@ def _clean_with_archive(slug: str, text: str, html: str | None, from_address: st
 @click.argument("source", type=click.File("rb"), metavar="FILE|-")
 def clean(as_json: bool, from_address: str | None, archive_slug: str | None, source) -> None:
     """Read an RFC 822 message or a bare body and print what the author wrote."""
+    # Imported here: talon and scikit-learn take seconds, and every other command
+    # (and `replyall --help`) would pay for them.
+    from replyall.cleaning import clean_text
+
     raw = source.read()
     kind = "normal"
     html = None

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 import click
-
-from typing import TYPE_CHECKING
 
 from replyall.cli.common import AppContext, configure, pass_app
 
