@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 from thread_helpers import feed, groups, make, rows_by_mid, snapshot, threads
 
 DAY = 24 * 60
@@ -128,3 +131,20 @@ def test_repeat_delivery_after_near_duplicate_keeps_both_counts(db, settings, cl
     feed(db, settings, clock, [original, make("copy@gateway", subject="Minutes", sender=ALICE, minutes=1, body=body)])
     feed(db, settings, clock, [original])
     assert rows_by_mid(db)["orig@x"].delivery_count == 3
+
+
+def test_reply_without_date_or_references_joins_by_subject(db, settings, clock):
+    # Scripts (and the README's smtplib tour) send no Date header: the time received
+    # stands in, so the guarded subject fallback can still place the reply.
+    question = make("dq@x", subject="Social media policy?", sender=ALICE, to=(BOB,))
+    reply = make("dr@x", subject="RE: Social media policy?", sender=BOB, to=(ALICE,), minutes=5)
+    question, reply = (re.sub(rb"(?m)^Date:[^\n]*\n", b"", mail, count=1) for mail in (question, reply))
+    assert b"Date:" not in question + reply
+    feed(db, settings, clock, [question])
+    clock.advance(timedelta(minutes=5))
+    feed(db, settings, clock, [reply])
+    rows = rows_by_mid(db)
+    assert rows["dr@x"].thread_id == rows["dq@x"].thread_id
+    assert rows["dr@x"].thread_reason == "subject" and rows["dr@x"].parent_id == rows["dq@x"].id
+    assert rows["dq@x"].date == clock.now() - timedelta(minutes=5)
+    assert "no usable Date header: used the time received" in rows["dq@x"].defects
