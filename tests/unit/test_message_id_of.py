@@ -29,3 +29,16 @@ def test_derived_id_matches_the_parser_for_mail_without_one():
     data = b"From: a@b.org\r\nSubject: no id\r\n\r\nhello\r\n"
     mid, derived = message_id_of(data)
     assert derived and mid == parse_message(data).effective_message_id
+
+
+def test_only_a_header_named_exactly_message_id_counts():
+    data = (
+        b"X-Original-Message-ID: <other@example.org>\r\nMessage-ID-Note: <nope@example.org>\r\n"
+        b"Resent-Message-ID: <resent@example.org>\r\nmessage-id: <real@example.org>\r\n\r\nbody"
+    )
+    assert message_id_of(data) == ("real@example.org", False)
+
+
+def test_bare_lf_header_end_and_id_on_the_first_line():
+    assert message_id_of(b"Message-ID: <first@example.org>\nSubject: x\n\nMessage-ID: <b@x>\n")[0] == "first@example.org"
+    assert message_id_of(b"Subject: x\r\n\nMessage-ID: <in-body@example.org>\r\n")[1] is True

@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from replyall.db.engine import Database
 
-Work = Callable[[Session], Any]
+Work = Callable[[Connection], Any]
 
 
 class GroupCommitter:
@@ -53,14 +53,14 @@ class GroupCommitter:
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
             try:
-                results = await self.db.write(lambda session: [work(session) for work, _ in batch])
+                results = await self.db.write_connection(lambda conn: [work(conn) for work, _ in batch])
             except Exception as exc:  # noqa: BLE001 - nothing in the batch is stored
                 if len(batch) == 1:
                     _settle(batch[0][1], False, exc)
                     continue
                 for work, future in batch:
                     try:
-                        _settle(future, True, await self.db.write(work))
+                        _settle(future, True, await self.db.write_connection(work))
                     except Exception as item_exc:  # noqa: BLE001 - that session answers 451
                         _settle(future, False, item_exc)
                 continue

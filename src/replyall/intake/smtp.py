@@ -125,11 +125,11 @@ class IntakeHandler:
             if not by_archive:
                 return "250 2.0.0 OK request received"
 
-        def store(db_session) -> list[tuple[str, Stored]]:
+        def store(conn) -> list[tuple[str, Stored]]:
             # Several archives on one envelope: one copy each, all in one transaction.
             return [
                 (slug, store_raw(
-                    db_session, self.archive_ids[slug], data, clock=self.clock, source="smtp",
+                    conn, self.archive_ids[slug], data, clock=self.clock, source="smtp",
                     envelope_from=sender, envelope_to=rcpts, peer=peer,
                 ))
                 for slug, rcpts in by_archive.items()
