@@ -34,11 +34,17 @@ class GroupCommitter:
         self.flushers = 1 if db.dialect == "sqlite" else 4
         self._queue: list[tuple[Work, asyncio.Future[Any]]] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        # Flushers still looking at the queue. Not len(_tasks): a flusher that has just
+        # found the queue empty stays in _tasks until its done-callback runs, and a
+        # session woken by that flusher's last batch can submit in between; counted
+        # that way, its message would wait for some later delivery to be flushed.
+        self._flushing = 0
 
     async def submit(self, work: Work) -> Any:
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue.append((work, future))
-        if len(self._tasks) < self.flushers:
+        if self._flushing < self.flushers:
+            self._flushing += 1
             task = asyncio.create_task(self._flush(), name="smtp-group-commit")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -50,6 +56,12 @@ class GroupCommitter:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _flush(self) -> None:
+        try:
+            await self._drain()
+        finally:
+            self._flushing -= 1  # no await between the empty-queue check and this
+
+    async def _drain(self) -> None:
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
             try:
