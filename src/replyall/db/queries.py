@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from replyall.db.models import Message, Thread, ThreadAlias
 
-__all__ = ["resolve_thread_key", "thread_tree"]
+__all__ = ["order_tree", "resolve_thread_key", "thread_tree"]
 
 _NEVER = datetime.max.replace(tzinfo=UTC)
 
@@ -40,7 +40,15 @@ def thread_tree(session: Session, thread_id: int) -> list[tuple[Message, int]]:
     (render it as "message not in the archive"). Near-duplicate copies are left out
     and replies to them hang under the message they duplicate.
     """
-    rows = list(session.scalars(select(Message).where(Message.thread_id == thread_id)))
+    return order_tree(list(session.scalars(select(Message).where(Message.thread_id == thread_id))))
+
+
+def order_tree(rows: list[Message]) -> list[tuple[Message, int]]:
+    """thread_tree over rows already loaded (every row of one thread, ghosts included).
+
+    The thread page loads its rows once, with what it shows, and orders them here
+    rather than selecting the thread a second time.
+    """
     by_id = {m.id: m for m in rows}
     canonical = {m.id: (m.duplicate_of_id if m.duplicate_of_id in by_id else m.id) for m in rows}
     children: dict[int | None, list[Message]] = defaultdict(list)

@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from replyall.db.models import Archive, Attachment, Message, RawMessage, Thread
-from replyall.db.queries import resolve_thread_key, thread_tree
+from replyall.db.queries import order_tree, resolve_thread_key
 
 AUTO_KINDS = ("auto_reply", "bounce", "recall", "receipt")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -101,14 +101,8 @@ def resolve_thread(session: Session, key: str) -> Thread | None:
 
 def conversation(session: Session, thread_id: int) -> list[tuple[Message, int]]:
     """(message, depth) in conversation order, as the threading code defines it (ghosts pruned,
-    near-duplicates folded); the rows come from thread_messages' load, so no lazy loads follow."""
-    # Keep the loaded rows referenced: the identity map holds them only weakly, and
-    # thread_tree's own SELECT must find them (attachments loaded) rather than fresh
-    # objects that would lazy-load attachments one message at a time.
-    loaded = thread_messages(session, thread_id)
-    tree = thread_tree(session, thread_id)
-    del loaded
-    return tree
+    near-duplicates folded), over one load of the thread's rows (thread_messages)."""
+    return order_tree(thread_messages(session, thread_id))
 
 
 def thread_messages(session: Session, thread_id: int) -> list[Message]:
