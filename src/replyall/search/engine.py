@@ -70,6 +70,12 @@ CANDIDATES = 1_000
 GROWTH = 8
 #: At least this many candidate messages per thread the page needs (deep pages read more).
 CANDIDATES_PER_THREAD = 8
+#: A query matching more messages than this ranks only its newest RANK_WINDOW
+#: matches. bm25 (ts_rank on PostgreSQL) costs a lookup per match, so without a bound the commonest words
+#: ("signed", in a quarter of a kernel list) grow linearly with the archive; a word that
+#: common barely moves bm25 anyway, and recency breaks the ties. The total is then an
+#: estimate ("about N"), like the candidates' one below.
+RANK_WINDOW = 10_000
 
 
 @dataclass
@@ -79,6 +85,7 @@ class _Plan:
     cand: str | None  # None: no text to rank by; hits then take the newest messages
     hits: str
     count: str
+    newest: str | None = None  # the id of the match RANK_WINDOW places below the newest (OFFSET :n)
 
 
 def _plan(session: Session, parsed: Query, where: list[str], params: dict[str, Any], sort: Sort) -> _Plan:
@@ -108,9 +115,10 @@ def _plan(session: Session, parsed: Query, where: list[str], params: dict[str, A
         weights = ", ".join(str(w) for w in FTS5_WEIGHTS)
         # A bounded sort over bm25() (measured faster than FTS5's `rank MATCH` top-k path).
         order = "score DESC" if sort == "relevance" else "id DESC"
+        params["floor"] = -1  # raised by run_query for queries past RANK_WINDOW
         cand = (
             f"SELECT rowid AS id, -bm25(search_fts, {weights}) AS score FROM search_fts "
-            f"WHERE search_fts MATCH :match ORDER BY {order} LIMIT :k"
+            f"WHERE search_fts MATCH :match AND rowid > :floor ORDER BY {order} LIMIT :k"
         )
         return _Plan(
             cand,
@@ -119,6 +127,8 @@ def _plan(session: Session, parsed: Query, where: list[str], params: dict[str, A
             "SELECT m.id, m.thread_id, m.date, c.score FROM cand c CROSS JOIN messages m INDEXED BY ix_messages_search "
             f"ON m.id = c.id WHERE {filters}",
             "SELECT count(*) FROM search_fts WHERE search_fts MATCH :match",
+            # Walking rowids newest first reads the index's doclists only (no bm25, no rows).
+            "SELECT rowid FROM search_fts WHERE search_fts MATCH :match ORDER BY rowid DESC LIMIT 1 OFFSET :n",
         )
     to_fts5(positive)  # same validation as SQLite: one language, one set of errors
     cond = to_pg(positive, parsed.terms())
@@ -132,10 +142,14 @@ def _plan(session: Session, parsed: Query, where: list[str], params: dict[str, A
             rank.append(f"ts_rank({weights}f.{vector}, to_tsquery('{PG_CONFIG}', :{label}), 1)")
     score = " + ".join(rank) or "0.0"
     order = "score DESC" if sort == "relevance" else "f.message_id DESC"
+    params["floor"] = -1
     return _Plan(
-        f"SELECT f.message_id AS id, ({score}) AS score FROM search_fts f WHERE {cond.sql} ORDER BY {order} LIMIT :k",
+        f"SELECT f.message_id AS id, ({score}) AS score FROM search_fts f WHERE {cond.sql} "
+        f"AND f.message_id > :floor ORDER BY {order} LIMIT :k",
         f"SELECT m.id, m.thread_id, m.date, c.score FROM cand c JOIN messages m ON m.id = c.id WHERE {filters}",
         f"SELECT count(*) FROM search_fts f WHERE {cond.sql}",
+        # Ids only: ts_rank, which reads every matching tsvector, is what the window bounds.
+        f"SELECT f.message_id FROM search_fts f WHERE {cond.sql} ORDER BY f.message_id DESC LIMIT 1 OFFSET :n",
     )
 
 
@@ -204,6 +218,7 @@ ORDER BY {order.replace('t_', 'p.t_')}, r.thread_id DESC, r.rn
     # sort=date with text ranks candidates by score, not date: it reads every match.
     k: int | None = max(CANDIDATES, needed * CANDIDATES_PER_THREAD) if (sort == "relevance" or plan.cand is None) else unlimited
     params.update(limit=per_page, offset=(page - 1) * per_page, per_thread=MESSAGES_PER_THREAD)
+    windowed = sort == "relevance" and plan.newest is not None and _apply_window(session, plan.newest, params)
     while True:
         params["k"] = k
         rows = [tuple(r) for r in session.execute(_statement(sql, params), params)]
@@ -211,8 +226,8 @@ ORDER BY {order.replace('t_', 'p.t_')}, r.thread_id DESC, r.rn
             threads, n_cand = int(rows[0][5]), int(rows[0][6])
         else:
             threads, n_cand = (int(v or 0) for v in session.execute(_statement(summary, params), params).one())
-        truncated = k not in (None, -1) and n_cand >= k
-        if not truncated or threads >= needed + 1:
+        truncated = windowed or (k not in (None, -1) and n_cand >= k)
+        if not truncated or threads >= needed + 1 or (windowed and n_cand < k):
             break
         k = k * GROWTH if k < CANDIDATES * GROWTH * GROWTH else unlimited
     out = [(r[0], r[1], float(r[2] or 0), float(r[3] or 0), int(r[4])) for r in rows]
@@ -220,9 +235,28 @@ ORDER BY {order.replace('t_', 'p.t_')}, r.thread_id DESC, r.rn
         return _Found(threads, True, out)
     # The candidates hold enough threads for this page; estimate the rest from the ratio
     # of threads to messages among them (Gmail and Discourse say "about" too).
-    everything = int(session.execute(_statement(plan.count, params), params).scalar() or 0)
+    everything = _window_estimate(session, params) if windowed else int(
+        session.execute(_statement(plan.count, params), params).scalar() or 0
+    )
     estimate = round(threads * everything / max(1, n_cand))
     return _Found(max(threads, estimate), False, out)
+
+
+def _apply_window(session: Session, newest: str, params: dict[str, Any]) -> bool:
+    """Past RANK_WINDOW matches, rank only the newest ones: set :floor below them."""
+    floor = session.execute(text(newest), {**params, "n": RANK_WINDOW}).scalar()
+    if floor is None:
+        return False
+    params["floor"] = floor
+    return True
+
+
+def _window_estimate(session: Session, params: dict[str, Any]) -> int:
+    """All matches, extrapolated from the window's density over the span of message ids."""
+    low, high = session.execute(text("SELECT min(id), max(id) FROM messages")).one()
+    if low is None or high <= params["floor"]:
+        return RANK_WINDOW
+    return round(RANK_WINDOW * (high - low + 1) / (high - params["floor"]))
 
 
 def highlight_for(parsed: Query) -> tuple[Highlight, Highlight]:

@@ -171,3 +171,24 @@ def test_ranking_from_a_few_best_candidates_matches_the_full_ranking(mailer, fin
     assert [[r.score for r in p.results] for p in few] == [[r.score for r in p.results] for p in full]
     first = find("heatwave", page=1, per_page=2)
     assert not first.total_exact and first.total >= 3  # an estimate ("about"), flagged as such
+
+
+def test_a_query_past_the_rank_window_ranks_its_newest_matches(mailer, find, monkeypatch):
+    from replyall.search import engine
+
+    # Ten one-message threads; the oldest has the word in its subject and would rank first.
+    keys = []
+    for i in range(10):
+        subject = "Gritting rota" if i == 0 else f"Update {i}"
+        keys.append(mailer.thread_key(mailer.send(subject, f"gritting note {i}", date=day(i))))
+    full = find("gritting", per_page=20)
+    assert full.total_exact and full.total == 10 and full.results[0].thread_key == keys[0]
+    monkeypatch.setattr(engine, "RANK_WINDOW", 4)
+    windowed = find("gritting", per_page=20)
+    # Only the newest four matches are ranked (message ids grow with arrival here)...
+    assert {r.thread_key for r in windowed.results} == set(keys[-4:])
+    assert [r.score for r in windowed.results] == sorted((r.score for r in windowed.results), reverse=True)
+    # ...and the total is an estimate, flagged as one, of the right size.
+    assert not windowed.total_exact and 5 <= windowed.total <= 20
+    # A query with fewer matches than the window is untouched.
+    assert find("gritting rota", per_page=20).total_exact
