@@ -228,7 +228,8 @@ def test_search_page_and_bad_query(client, db, settings, clock):
     assert 'href="/search/help"' in found
     bad = client.get("/a/comms-network/search", params={"q": "before:someday"})
     assert bad.status_code == 200 and "This search cannot be run" in bad.text and "YYYY-MM-DD" in bad.text
-    assert "How to search" in client.get("/search/help").text
+    help_page = client.get("/search/help").text
+    assert "How to search" in help_page and "more than 10,000" in help_page  # the rank window, explained
 
 
 def test_error_pages_and_security_headers(app, db, settings, clock):

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from replyall.search.engine import RANK_WINDOW
 from replyall.web import present
 from replyall.web.access import ArchiveDep, ViewDep
 from replyall.web.deps import SessionDep, SettingsDep
@@ -22,7 +23,7 @@ PER_PAGE = 20
 
 @router.get("/search/help", name="search_help")
 def search_help(request: Request):
-    return render(request, "search_help.html", {})
+    return render(request, "search_help.html", {"rank_window": RANK_WINDOW})
 
 
 @router.get("/a/{slug}/search", name="search_page")
