@@ -13,12 +13,13 @@ import hashlib
 from email import policy
 from email.parser import BytesParser
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from replyall.admin import audit
 from replyall.clock import Clock
 from replyall.db.models import (
+    ERASED,
     Archive,
     BoilerplateBlock,
     BoilerplateSighting,
@@ -143,7 +144,16 @@ def erase(session: Session, clock: Clock, actor: str, message: Message, *, rebui
         session.delete(message)
     session.flush()
     if raw_id is not None:
-        session.execute(delete(RawMessage).where(RawMessage.id == raw_id))
+        # Keep the row as a tombstone, emptied of everything but the Message-ID's hash:
+        # reply-all storms deliver late copies (slow relays, MTA retries, a second
+        # archive address) and people re-import old mailboxes; intake's upsert then only
+        # counts the delivery, so erased mail cannot come back.
+        session.execute(
+            update(RawMessage).where(RawMessage.id == raw_id).values(
+                status=ERASED, raw=b"", size=0, sha256="", message_id="", envelope_from="",
+                envelope_to=[], peer="", error=None,
+            )
+        )
     session.execute(
         delete(ThreadRepair).where(
             ThreadRepair.archive_id == archive_id,

@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from replyall.clock import Clock
 from replyall.config import Settings
-from replyall.db.models import Archive, ArchiveMember, Attachment, Message, RawMessage, Thread, ThreadAlias, ThreadParticipant
+from replyall.db.models import (
+    ERASED, Archive, ArchiveMember, Attachment, Message, RawMessage, Thread, ThreadAlias, ThreadParticipant,
+)
 
 __all__ = ["RebuildStats", "rebuild_archive"]
 
@@ -79,7 +81,9 @@ def _clear(session: Session, archive_id: int) -> None:
     session.execute(delete(Thread).where(Thread.archive_id == archive_id))
     session.execute(delete(ArchiveMember).where(ArchiveMember.archive_id == archive_id))
     session.execute(
-        update(RawMessage).where(RawMessage.archive_id == archive_id).values(status="pending", attempts=0, error=None)
+        update(RawMessage)
+        .where(RawMessage.archive_id == archive_id, RawMessage.status != ERASED)
+        .values(status="pending", attempts=0, error=None)
     )
     session.expunge_all()
 
@@ -125,7 +129,9 @@ def rebuild_archive(
     assert archive is not None
     flags, members = _snapshot(session, archive_id)
     _clear(session, archive_id)
-    ids = list(session.scalars(select(RawMessage.id).where(RawMessage.archive_id == archive_id).order_by(RawMessage.id)))
+    ids = list(session.scalars(
+        select(RawMessage.id).where(RawMessage.archive_id == archive_id, RawMessage.status != ERASED).order_by(RawMessage.id)
+    ))
     statuses: dict[str, int] = {}
     for n, raw_id in enumerate(ids, 1):
         raw = session.get(RawMessage, raw_id)
@@ -142,4 +148,6 @@ def rebuild_archive(
 
 
 def raw_count(session: Session, archive_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(RawMessage).where(RawMessage.archive_id == archive_id)) or 0
+    return session.scalar(
+        select(func.count()).select_from(RawMessage).where(RawMessage.archive_id == archive_id, RawMessage.status != ERASED)
+    ) or 0

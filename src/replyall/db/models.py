@@ -76,10 +76,16 @@ class Archive(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+#: RawMessage.status of an erased message's tombstone (admin.moderation.erase).
+ERASED = "erased"
+
+
 class RawMessage(Base):
     """The original bytes exactly as received, plus the envelope; never changed.
 
     The table is also the work queue: status pending -> done | failed | discarded.
+    An erased message leaves its row as a tombstone (status ERASED, nothing kept but
+    message_id_hash), so that later copies of it are counted, never archived again.
     """
 
     __tablename__ = "raw_messages"

@@ -124,7 +124,8 @@ def test_erase_leaves_nothing_anywhere(db, thread, admin, member):
     assert hits(db, SECRET) == 0
     assert tables_containing(db, SECRET) == set()
     with db.reader() as session:
-        assert session.get(RawMessage, thread["raw_id"]) is None
+        tombstone = session.get(RawMessage, thread["raw_id"])  # only the Message-ID's hash is kept
+        assert (tombstone.status, tombstone.raw, tombstone.message_id, tombstone.envelope_to) == ("erased", b"", "", [])
         assert all(SECRET.encode() not in r for r in session.scalars(select(RawMessage.raw)))
         # The reply keeps its place under a content-free placeholder.
         placeholder = session.scalars(select(Message).where(Message.message_id == FIRST)).one()
@@ -134,6 +135,26 @@ def test_erase_leaves_nothing_anywhere(db, thread, admin, member):
         assert session.scalars(select(AuditEntry.action)).all() == ["erase"]
     assert member.get(f"/m/{thread['hash']}.eml").status_code == 404
     assert member.get(f"/t/{thread['key']}").status_code == 200
+
+
+def test_erased_mail_does_not_come_back_with_a_late_copy_or_a_full_reindex(db, settings, clock, thread, admin):
+    assert act(admin, thread, "erase", confirm="yes").status_code == 303
+    late_copy = mail(FIRST, date=WHEN, attachment=("figures.txt", f"{SECRET} table".encode()))
+    with db.transaction() as session:
+        archive_id = session.scalar(text("SELECT id FROM archives WHERE slug = 'private-list'"))
+        stored = store_raw(session, archive_id, late_copy, clock=clock, source="smtp")
+    assert stored.raw_id == thread["raw_id"] and stored.duplicate  # counted against the tombstone
+    drain(db, settings, clock)
+    app = AppContext(None, _settings=settings)
+    app.clock = clock
+    result = CliRunner().invoke(reindex, ["--full"], obj=app, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert hits(db, SECRET) == 0
+    assert tables_containing(db, SECRET) == set()
+    with db.reader() as session:
+        assert session.get(RawMessage, thread["raw_id"]).status == "erased"
+        placeholder = session.scalars(select(Message).where(Message.message_id == FIRST)).one()
+        assert placeholder.is_ghost and placeholder.body == ""
 
 
 def test_erase_needs_the_confirmation_box(db, thread, admin):
