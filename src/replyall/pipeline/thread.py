@@ -20,7 +20,7 @@ from replyall.db.models import Message, Thread
 from replyall.mail.headers import message_id_hash, normalize_message_id
 from replyall.mail.subject import is_reply
 from replyall.pipeline.context import Context
-from replyall.threading import links, rules
+from replyall.threading import evidence, links, rules
 
 # Rows fetched per subject lookup: a storm can have hundreds of "Re: same subject"
 # messages in a window; the newest ones are the likeliest parents.
@@ -37,14 +37,31 @@ def archive_addresses(ctx: Context) -> tuple[str, ...]:
 
 def candidate_of(message: Message, exclude: tuple[str, ...]) -> rules.Candidate:
     """The subject-fallback view of a stored message."""
+    said = "\n".join((message.body or "", message.signature or "", message.disclaimer or ""))
+    return _candidate(
+        message.message_id, message.subject, message.subject_key, message.date,
+        (message.from_name, message.from_address), message.to or [], message.cc or [],
+        quote=message.quote or "", body=message.body or "", said=said, exclude=exclude,
+    )
+
+
+def _candidate(mid, subject, skey, date, sender, to, cc, *, quote: str, body: str, said: str, exclude) -> rules.Candidate:
+    name, address = sender[0] or "", (sender[1] or "").lower()
     return rules.Candidate(
-        message_id=message.message_id,
-        subject=message.subject,
-        subject_key=message.subject_key,
-        date=message.date,
-        from_address=message.from_address,
-        to_addresses=frozenset((p[1] or "").lower() for p in message.to or [] if len(p) >= 2),
-        participants=rules.participants(message.from_address, message.to or [], message.cc or [], exclude),
+        message_id=mid,
+        subject=subject or "",
+        subject_key=skey,
+        date=date,
+        from_address=address,
+        to_addresses=frozenset((p[1] or "").lower() for p in to if len(p) >= 2 and p[1]),
+        participants=rules.participants(address, to, cc, exclude),
+        author_name=name,
+        author_address="" if address in {e.lower() for e in exclude} else address,
+        attribution=evidence.attribution(quote),
+        quoted=evidence.quoted_lines(quote, body),
+        # Body, signature and disclaimer together: learned boilerplate moves lines
+        # between them depending on what arrived before, never into or out of the quote.
+        said=evidence.said_lines(said),
     )
 
 
@@ -246,17 +263,13 @@ def _by_thread_index(ctx: Context, own: Message | None, ti_hex: str, conv: str) 
 
 
 def _me(ctx: Context, skey: str) -> rules.Candidate:
-    parsed = ctx.parsed
+    parsed, cleaned = ctx.parsed, ctx.cleaned
     assert parsed is not None
-    sender = (parsed.from_[1] if parsed.from_ else "") or ""
-    return rules.Candidate(
-        message_id=ctx.raw.message_id,
-        subject=parsed.subject or "",
-        subject_key=skey,
-        date=parsed.date,
-        from_address=sender.lower(),
-        to_addresses=frozenset(a.lower() for _, a in parsed.to if a),
-        participants=rules.participants(sender, parsed.to, parsed.cc, archive_addresses(ctx)),
+    quote = cleaned.quote if cleaned is not None else ""
+    said = "\n".join((cleaned.body, cleaned.signature, cleaned.disclaimer)) if cleaned is not None else ""
+    return _candidate(
+        ctx.raw.message_id, parsed.subject, skey, parsed.date, parsed.from_ or ("", ""), parsed.to, parsed.cc,
+        quote=quote, body=cleaned.body if cleaned is not None else "", said=said, exclude=archive_addresses(ctx),
     )
 
 

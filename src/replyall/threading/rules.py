@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from replyall.mail.headers import conversation_key, decode_thread_index, thread_index_parent
 from replyall.mail.subject import is_reply, normalize_subject
+from replyall.threading import evidence
 
 __all__ = [
     "Candidate",
@@ -78,7 +79,13 @@ def ti_ancestors(ti_hex: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Candidate:
-    """What the subject fallback needs to know about one message."""
+    """What the subject fallback needs to know about one message.
+
+    As a parent: its author (`author_name`, `author_address`, the latter empty when
+    it is the archive's own address, as Google Groups writes for DMARC senders) and
+    the lines it `said`. As a reply: the `attribution` of its quote and its `quoted`
+    lines (replyall.threading.evidence).
+    """
 
     message_id: str
     subject: str
@@ -87,6 +94,11 @@ class Candidate:
     from_address: str
     to_addresses: frozenset[str]
     participants: frozenset[str]
+    author_name: str = ""
+    author_address: str = ""
+    attribution: str = ""
+    quoted: frozenset[str] = field(default_factory=frozenset)
+    said: frozenset[str] = field(default_factory=frozenset)
 
 
 def _before(p: Candidate, m: Candidate) -> bool:
@@ -99,8 +111,11 @@ def eligible(parent: Candidate, child: Candidate, window: timedelta) -> bool:
 
     Same non-empty subject key, child's subject is a reply ("Re:", "AW:", ...), parent
     strictly earlier (ties broken by Message-ID so the order is total) and no more
-    than `window` earlier, and at least one shared participant. The relation depends
-    on the two messages only, never on arrival order.
+    than `window` earlier, and evidence that the child answers the parent's people:
+    a shared participant, or the child's quote attributed to the parent's author, or
+    the child quoting the parent's own lines. The archive's address is no evidence
+    (every list message has it), so a reply written to a list alone needs the quote.
+    The relation depends on the two messages only, never on arrival order.
     """
     if not child.subject_key or child.subject_key != parent.subject_key or child.message_id == parent.message_id:
         return False
@@ -108,16 +123,31 @@ def eligible(parent: Candidate, child: Candidate, window: timedelta) -> bool:
         return False
     if not _before(parent, child) or child.date - parent.date > window:
         return False
-    return bool(child.participants & parent.participants)
+    if child.participants & parent.participants:
+        return True
+    return quotes_author(parent, child) or evidence.shares_text(child.quoted, parent.said)
+
+
+def quotes_author(parent: Candidate, child: Candidate) -> bool:
+    """Does the child's quote attribution name the parent's author?"""
+    return evidence.mentions(child.attribution, parent.author_name, parent.author_address)
 
 
 def rank(parent: Candidate, child: Candidate) -> tuple:
-    """Higher is a better guess: someone the child wrote to, then the thread's opener, then the latest."""
+    """Higher is a better guess: the author the child quotes and the text it quotes, then someone
+    the child wrote to, then the thread's opener, then the latest.
+
+    Among messages of the author the child quotes, the latest wins over the opener:
+    a reply answers what that person said last unless its quoted lines say otherwise.
+    """
     assert parent.date is not None
+    named = quotes_author(parent, child)
     return (
+        named,
+        evidence.shares_text(child.quoted, parent.said),
         parent.from_address in child.to_addresses,
         parent.from_address in child.participants,
-        not is_reply(parent.subject),
+        not named and not is_reply(parent.subject),
         parent.date,
         parent.message_id,
     )

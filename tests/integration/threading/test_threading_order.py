@@ -17,6 +17,8 @@ from replyall.db.engine import Database
 DAY = 24 * 60
 A, B, C, D = "alice@leeds.example.gov.uk", "bob@nhs.example.uk", "carol@police.example.uk", "dan@kent.example.gov.uk"
 P, Q = "pat@devon.example.gov.uk", "quin@york.example.gov.uk"
+ASK = "The gullies on Moor Lane are blocked again after the storm.\nCan someone send a crew before Friday?\n"
+CREW = "A crew is booked for Thursday and will clear the gullies by noon."
 TI = bytes.fromhex("01d7a1b2c3d4") + bytes(range(16))
 
 MESSAGES = {
@@ -44,6 +46,15 @@ MESSAGES = {
     "q2": make("q2@x", subject="Re: Quick question", sender=B, to=(A,), minutes=1 * DAY + 60),
     "q3": make("q3@x", subject="Quick question", sender=P, to=(Q,), minutes=22 * DAY),
     "q4": make("q4@x", subject="RE: Quick question", sender=Q, to=(P,), minutes=22 * DAY + 30),
+    # Written to the list alone: only their quotes tie the replies to their parents;
+    # l4 quotes someone who is not in the thread and stays apart.
+    "l1": make("l1@x", subject="Gully cleaning", sender=f"Pat Lee <{P}>", minutes=2 * DAY, body=ASK),
+    "l2": make("l2@x", subject="Re: Gully cleaning", sender=f"Quin Ray <{Q}>", minutes=2 * DAY + 20,
+               body=f"{CREW}\n\nOn Wed, 4 Nov 2026, Pat Lee wrote:\n> Can someone help?\n"),
+    "l3": make("l3@x", subject="Re: Gully cleaning", sender=D, minutes=2 * DAY + 40,
+               body=f"Thursday is too late for the school run.\n\n> {CREW}\n"),
+    "l4": make("l4@x", subject="Re: Gully cleaning", sender=B, minutes=2 * DAY + 60,
+               body="Same here.\n\nOn Wed, 4 Nov 2026, Yan Holt <yan@devon.example.gov.uk> wrote:\n> Devon too.\n"),
 }
 
 
@@ -78,6 +89,8 @@ def test_reference_order_gives_the_expected_threads(_sqlite_template):
         frozenset({"o1@x", "o2@x", "o3@x", "o4@x", "o5@x"}),
         frozenset({"q1@x", "q2@x"}),
         frozenset({"q3@x", "q4@x"}),
+        frozenset({"l1@x", "l2@x", "l3@x"}),
+        frozenset({"l4@x"}),
     }
     parents = {mid: parent for mid, (parent, _, _) in snap.items()}
     assert parents["s3@x"] == "s2@x" and parents["s4@x"] == "s1@x" and parents["s7@x"] == "s4@x"
@@ -85,6 +98,7 @@ def test_reference_order_gives_the_expected_threads(_sqlite_template):
     assert parents["s6@x"] == "s3@x"  # placed by s8's References chain
     assert parents["o3@x"] == "o2@x" and parents["o2@x"] == "o1@x" and parents["o4@x"] == "o1@x"
     assert parents["q4@x"] == "q3@x"
+    assert parents["l2@x"] == "l1@x" and parents["l3@x"] == "l2@x"
 
 
 # Each example runs 15 messages through the whole pipeline: no shrinking (slow and

@@ -148,3 +148,56 @@ def test_reply_without_date_or_references_joins_by_subject(db, settings, clock):
     assert rows["dr@x"].thread_reason == "subject" and rows["dr@x"].parent_id == rows["dq@x"].id
     assert rows["dq@x"].date == clock.now() - timedelta(minutes=5)
     assert "no usable Date header: used the time received" in rows["dq@x"].defects
+
+
+LIST_ONLY = dict(subject="Re: Gully cleaning")  # written to the list alone: no shared address
+ASK = "The gullies on Moor Lane are blocked again after the storm.\nCan someone send a crew before Friday morning?\n"
+
+
+def test_list_only_reply_joins_the_thread_of_the_author_its_quote_names(db, settings, clock):
+    feed(db, settings, clock, [
+        make("g1@x", subject="Gully cleaning", sender=f"Pat Lee <{ALICE}>", body=ASK),
+        make("g2@x", sender=f"Quin Ray <{BOB}>", minutes=20, body="We cannot before Monday, sorry.\n", **LIST_ONLY),
+        make("g3@x", sender=f"Pat Lee <{ALICE}>", minutes=30, body="Monday is fine, thank you all.\n", **LIST_ONLY),
+        # Names Pat Lee and quotes her first message's words: that one is the parent.
+        make("g4@x", sender=f"Zed Fox <{ZED}>", minutes=60, **LIST_ONLY,
+             body=f"I can lend a crew.\n\nOn Mon, 2 Nov 2026 at 09:30, Pat Lee wrote:\n> {ASK.replace(chr(10), chr(10) + '> ')}"),
+        # Names Pat Lee only: her latest earlier message is the parent.
+        make("g5@x", sender=f"Yan Holt <{YAN}>", minutes=70, **LIST_ONLY,
+             body="Noted.\n\nOn Mon, 2 Nov 2026 at 09:30, Pat Lee <alice@leeds.example.gov.uk> wrote:\n> Monday?\n"),
+    ])
+    snap = snapshot(db)
+    assert snap["g2@x"][2] == "new"  # no quote, no shared person: apart
+    assert snap["g3@x"][0] == "g1@x"  # the same author carries on
+    assert snap["g4@x"][0] == "g1@x" and snap["g4@x"][2] == "subject"
+    assert snap["g5@x"][0] == "g3@x" and snap["g5@x"][2] == "subject"
+    assert snap["g4@x"][1] == frozenset({"g1@x", "g3@x", "g4@x", "g5@x"})
+
+
+def test_list_only_reply_quoting_the_parents_lines_joins_it(db, settings, clock):
+    feed(db, settings, clock, [
+        make("g1@x", subject="Gully cleaning", sender=f"Pat Lee <{ALICE}>", body=ASK),
+        make("g2@x", sender=f"Quin Ray <{BOB}>", minutes=20, **LIST_ONLY,
+             body=f"Friday is booked.\n\n> {ASK.replace(chr(10), chr(10) + '> ')}"),
+    ])
+    assert snapshot(db)["g2@x"][:1] == ("g1@x",)
+    assert groups(db) == {frozenset({"g1@x", "g2@x"})}
+
+
+def test_same_subject_with_an_attribution_to_someone_outside_the_thread_stays_apart(db, settings, clock):
+    feed(db, settings, clock, [
+        make("g1@x", subject="Gully cleaning", sender=f"Pat Lee <{ALICE}>", body=ASK),
+        make("g2@x", sender=f"Zed Fox <{ZED}>", minutes=3 * DAY, **LIST_ONLY,
+             body="Same here.\n\nOn Thu, 5 Nov 2026, Yan Holt <yan@devon.example.gov.uk> wrote:\n"
+                  "> The gullies in Devon are blocked as well since the weekend.\n"),
+    ])
+    assert groups(db) == {frozenset({"g1@x"}), frozenset({"g2@x"})}
+    assert rows_by_mid(db)["g2@x"].thread_reason == "new"
+
+
+def test_a_late_parent_adopts_the_reply_whose_quote_names_it(db, settings, clock):
+    reply = make("g2@x", sender=f"Zed Fox <{ZED}>", minutes=60, **LIST_ONLY,
+                 body="I can lend a crew.\n\nOn Mon, 2 Nov 2026, Pat Lee <alice@leeds.example.gov.uk> wrote:\n> Help?\n")
+    feed(db, settings, clock, [reply, make("g1@x", subject="Gully cleaning", sender=f"Pat Lee <{ALICE}>", body=ASK)])
+    snap = snapshot(db)
+    assert snap["g2@x"][0] == "g1@x" and snap["g2@x"][2] == "subject"

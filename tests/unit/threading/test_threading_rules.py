@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import UTC, datetime, timedelta
 
+from replyall.threading.evidence import attribution, quoted_lines, said_lines
 from replyall.threading.rules import (
     Candidate,
     eligible,
@@ -20,7 +21,7 @@ T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 WINDOW = timedelta(days=14)
 
 
-def cand(mid, subject="Re: Quick question", *, days=0.0, sender="a@x.gov.uk", to=(), cc=(), exclude=()):
+def cand(mid, subject="Re: Quick question", *, days=0.0, sender="a@x.gov.uk", to=(), cc=(), exclude=(), **extra):
     return Candidate(
         message_id=mid,
         subject=subject,
@@ -29,6 +30,7 @@ def cand(mid, subject="Re: Quick question", *, days=0.0, sender="a@x.gov.uk", to
         from_address=sender,
         to_addresses=frozenset(to),
         participants=participants(sender, [["", a] for a in to], [["", a] for a in cc], exclude),
+        **extra,
     )
 
 
@@ -102,3 +104,31 @@ def test_rank_prefers_the_person_written_to_then_the_opener_then_the_latest():
     nobody = cand("c2@x", days=3, sender="c@z.gov.uk", to=("list@archive.org",), cc=("a@x.gov.uk", "b@y.gov.uk"))
     # Writing to both: among the people copied, the opener wins over a later reply.
     assert max([opener, reply_b], key=lambda p: rank(p, nobody)) is opener
+
+
+LIST = "list@archive.example.org"
+
+
+def test_a_list_only_reply_is_eligible_when_its_quote_names_or_quotes_the_parent():
+    parent = cand("p", "Quick question", sender="ann@x.gov.uk", to=(LIST,), exclude=(LIST,),
+                  author_name="Ann Lee", author_address="ann@x.gov.uk",
+                  said=said_lines("Does anyone know when the depot reopens after the flood?"))
+    silent = dict(sender="bob@y.gov.uk", to=(LIST,), exclude=(LIST,), days=1)
+    assert not eligible(parent, cand("r0", **silent), WINDOW)
+    named = cand("r1", attribution=attribution("On Mon, Ann Lee <ann@x.gov.uk> wrote:\n> x"), **silent)
+    assert eligible(parent, named, WINDOW)
+    quoting = cand("r2", quoted=quoted_lines("", "Yes.\n"  # an interleaved reply: its ">" lines are in the body
+                                             "> Does anyone know when the depot reopens after the flood?"), **silent)
+    assert eligible(parent, quoting, WINDOW)
+    other = cand("r3", attribution=attribution("On Mon, Zed Roe <zed@z.gov.uk> wrote:\n> x"), **silent)
+    assert not eligible(parent, other, WINDOW)
+    # The window and the subject still hold whatever the quote says.
+    assert not eligible(parent, cand("r4", attribution=named.attribution, **{**silent, "days": 15}), WINDOW)
+
+
+def test_rank_prefers_the_quoted_author_over_the_person_written_to():
+    child = cand("c", sender="bob@y.gov.uk", to=("cat@z.gov.uk",), days=2,
+                 attribution=attribution("On Mon, Ann Lee wrote:\n> x"))
+    ann = cand("a", sender="ann@x.gov.uk", author_name="Ann Lee", author_address="ann@x.gov.uk", days=0)
+    cat = cand("k", sender="cat@z.gov.uk", author_name="Cat Moe", author_address="cat@z.gov.uk", days=1)
+    assert rank(ann, child) > rank(cat, child)
