@@ -135,3 +135,17 @@ class Relay:
                 smtp.close()
             except Exception:  # noqa: BLE001 - the connection is being thrown away anyway
                 pass
+
+
+async def send_one(settings: Settings, message: EmailMessage, address: str, *, what: str) -> None:
+    """Send one transactional message (a sign-in link, a confirmation) in the background.
+
+    Two attempts, then give up: the person who asked for it can ask again, and the page
+    they saw does not depend on delivery. Failures are logged for the operator, with the
+    relay's reply code, as "`what` not delivered".
+    """
+    try:
+        async with Relay(settings, attempts=2, backoff=1.0) as relay:
+            await relay.send(message, address)
+    except DeliveryError as exc:
+        log.warning(f"{what} not delivered", extra={"code": exc.code or "", "reason": str(exc)[:200]})

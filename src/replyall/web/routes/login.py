@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import Annotated
@@ -11,13 +10,13 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from replyall.config import Settings
+from replyall.digest.relay import send_one
 from replyall.members import may_sign_in, normalise
 from replyall.web import auth
 from replyall.web.deps import ClockDep, DbDep, SessionDep, SettingsDep
 from replyall.web.ratelimit import limit_login, may_mail
 from replyall.web.templating import render
 
-log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 
@@ -55,17 +54,6 @@ def login_email(settings: Settings, address: str, body: str) -> EmailMessage:
     return message
 
 
-async def _send_link(settings: Settings, message: EmailMessage, address: str) -> None:
-    from replyall.digest.relay import DeliveryError, Relay
-
-    try:
-        async with Relay(settings, attempts=2, backoff=1.0) as relay:
-            await relay.send(message, address)
-    except DeliveryError as exc:
-        # Logged for the operator; the person sees the same page either way.
-        log.warning("sign-in link not delivered", extra={"code": exc.code or "", "reason": str(exc)[:200]})
-
-
 @router.post("/login", response_class=HTMLResponse, dependencies=[Depends(auth.check_csrf), Depends(limit_login)])
 async def login_request(
     request: Request,
@@ -98,7 +86,7 @@ async def login_request(
             when=format_datetime(clock.now()),
         )
         message = login_email(settings, address, body)
-        background.add_task(_send_link, settings, message, address)
+        background.add_task(send_one, settings, message, address, what="sign-in link")
     return _page(request, "login/sent.html", {"address": address, "minutes": settings.auth.login_link_minutes})
 
 

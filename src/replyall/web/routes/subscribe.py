@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from email.message import EmailMessage
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from replyall.config import Settings
 from replyall.db.models import Archive
 from replyall.digest import links, queries, schedule, subscriptions
-from replyall.digest.relay import DeliveryError, Relay
+from replyall.digest.relay import send_one
 from replyall.digest.render import digest_subject, render_digest
 from replyall.digest.tokens import CONFIRM, TokenError, read_token
 from replyall.web import auth
@@ -43,14 +41,6 @@ def _archive(session, slug: str) -> Archive:
     return archive
 
 
-async def _deliver(settings: Settings, message: EmailMessage, address: str) -> None:
-    try:
-        async with Relay(settings, attempts=2, backoff=1.0) as relay:
-            await relay.send(message, address)
-    except DeliveryError as exc:
-        log.warning("subscription mail not delivered", extra={"code": exc.code or "", "reason": str(exc)[:200]})
-
-
 @router.get("/a/{slug}/digest/subscribe", name="digest_subscribe")
 def subscribe_form(request: Request, archive: ArchiveDep, settings: SettingsDep, user: auth.UserDep):
     return _page(request, "subscribe/form.html", {
@@ -75,7 +65,7 @@ async def subscribe_request(
         }, status_code=400)
     if outcome.mail is not None and outcome.subscriber is not None:
         # After the response: the page and its timing say nothing about the address.
-        background.add_task(_deliver, settings, outcome.mail, outcome.subscriber.address)
+        background.add_task(send_one, settings, outcome.mail, outcome.subscriber.address, what="subscription mail")
     return _page(request, "subscribe/sent.html", {"archive": archive, "address": subscriptions.normalise(address)})
 
 
