@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from replyall.db.models import Message, Thread
@@ -35,19 +34,9 @@ def reason_text(reason: str) -> str:
     return REASONS.get(reason, reason.replace("_", " ").capitalize())
 
 
-@dataclass
-class Entry:
-    message: Message
-    depth: int
-
-    @property
-    def indent(self) -> int:
-        return min(self.depth, MAX_DEPTH)
-
-
-def flat_order(messages: list[Message]) -> list[Entry]:
-    """By date; placeholders and near-duplicate copies are left out, as in the tree."""
-    return [Entry(m, 0) for m in messages if not m.is_ghost and m.duplicate_of_id is None]
+def flat_order(messages: list) -> list[tuple]:
+    """(message, 0) by date; placeholders and near-duplicate copies are left out, as in the tree."""
+    return [(m, 0) for m in messages if not m.is_ghost and m.duplicate_of_id is None]
 
 
 def is_auto(message: Message) -> bool:
@@ -89,14 +78,7 @@ def organisation(domain: str) -> str:
     return domain
 
 
-def subject_changed(subject: str, thread_subject: str) -> bool:
-    """True when a reply renamed the conversation (not just "Re:"/"AW:" prefixes): worth showing."""
-    from replyall.mail.subject import normalize_subject
-
-    return normalize_subject(subject or "") != normalize_subject(thread_subject or "")
-
-
-def show_original(message: Message, always: bool = False) -> bool:
+def show_original(message, always: bool = False) -> bool:
     """Offer the pre-cleaning text when it holds lines the cleaned parts do not show.
 
     Usually the original is just body + quote + signature again; repeating it 200

@@ -100,6 +100,11 @@ def make_environment(settings: Settings) -> Environment:
     return env
 
 
+def dates(request) -> DateFormatter:
+    """The app's localdate filter, for code that formats dates before rendering (web.shown)."""
+    return request.app.state.templates.env.filters["localdate"]
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     return Jinja2Templates(env=make_environment(settings))
 
@@ -109,12 +114,8 @@ def render(request, name: str, context: dict, status_code: int = 200):
     from replyall.web import present
 
     context = {
-        "kind_labels": present.KIND_LABELS,
         "reason_text": present.reason_text,
         "organisation": present.organisation,
-        "subject_changed": present.subject_changed,
-        "show_original": present.show_original,
-        "always_original": False,
         "month_names": MONTH_NAMES,
         # Root-relative links: right behind any proxy, whatever Host header arrives.
         "url_for": fast_url_for(request.app),

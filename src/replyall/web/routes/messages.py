@@ -10,9 +10,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from replyall.db.models import Archive, Message, Thread
-from replyall.web import present, queries
+from replyall.web import queries
 from replyall.web.access import ReaderDep, check_readable, make_view, not_found, readable_archive_ids
 from replyall.web.deps import SessionDep, SettingsDep
+from replyall.web.shown import Presenter
 from replyall.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -79,7 +80,10 @@ def message_page(request: Request, mid_hash: HashPath, session: SessionDep, read
     parent = session.get(Message, message.parent_id) if message.parent_id else None
     if parent is not None and parent.is_ghost:
         parent = None
+    view = make_view(archive, reader, settings)
+    # The permalink always offers the text before cleaning, and never repeats the subject line.
+    presenter = Presenter.for_request(request, view, thread.subject, always_original=True)
     return render(request, "message.html", {
-        "archive": archive, "thread": thread, "entry": present.Entry(message, 0), "parent": parent,
-        "view": make_view(archive, reader, settings),
+        "archive": archive, "thread": thread, "message": message, "parent": parent, "view": view,
+        "shown": presenter.one(message, 0, message.attachments, first=True, subject=False),
     })

@@ -12,9 +12,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy.orm import Session
 
 from replyall.db.models import Archive, Thread
+from replyall.db.queries import order_tree
 from replyall.web import present, queries
 from replyall.web.access import ReaderDep, check_readable, make_view, not_found, readable_archive_ids
 from replyall.web.deps import SessionDep, SettingsDep
+from replyall.web.shown import Presenter
 from replyall.web.templating import render
 
 log = logging.getLogger(__name__)
@@ -71,11 +73,11 @@ def thread_page(
         # A merged-away or differently-cased key: send readers (and search engines) to the one URL.
         url = request.app.url_path_for("thread_page", key=thread.key)
         return RedirectResponse(f"{url}?view=flat" if view == "flat" else str(url), status_code=301)
-    if view == "tree":
-        entries = [present.Entry(m, depth) for m, depth in queries.conversation(session, thread.id)]
-    else:
-        entries = present.flat_order(queries.thread_messages(session, thread.id))
+    rows, attachments = queries.thread_rows(session, thread.id)
+    placed = order_tree(rows) if view == "tree" else present.flat_order(rows)
+    page_view = make_view(archive, reader, settings)
+    shown = Presenter.for_request(request, page_view, thread.subject).all(placed, attachments)
     return render(request, "thread.html", {
-        "archive": archive, "thread": thread, "entries": entries, "view_mode": view,
-        "view": make_view(archive, reader, settings), "similar": similar_threads(request, session, thread, reader),
+        "archive": archive, "thread": thread, "shown": shown, "view_mode": view,
+        "view": page_view, "similar": similar_threads(request, session, thread, reader),
     })
