@@ -129,7 +129,7 @@ def _place(ctx: Context) -> None:
         return
     if ti_hex and conv and _by_thread_index(ctx, own, ti_hex, conv):
         return
-    if _by_subject(ctx, own, skey):
+    if _by_subject(ctx, own, skey) or _by_series(ctx, own):
         return
     ctx.parent, ctx.thread_reason = None, "new"
     ctx.thread = session.get(Thread, own.thread_id) if own is not None else _new_thread(ctx, conv)
@@ -307,7 +307,11 @@ def _subject_parent(ctx: Context, own: Message | None, skey: str) -> Message | N
 
 def _by_subject(ctx: Context, own: Message | None, skey: str) -> bool:
     """A reply with no usable headers joins the best earlier same-subject message it shares people with."""
-    best = _subject_parent(ctx, own, skey)
+    return _join_guess(ctx, own, _subject_parent(ctx, own, skey))
+
+
+def _join_guess(ctx: Context, own: Message | None, best: Message | None) -> bool:
+    """Hang the message under a guessed parent (recorded as "subject"), bringing along what hangs under it."""
     if best is None:
         return False
     thread = ctx.session.get(Thread, best.thread_id)
@@ -316,6 +320,56 @@ def _by_subject(ctx: Context, own: Message | None, skey: str) -> bool:
         thread = links.move_subtree(ctx.session, own, thread)
     ctx.thread, ctx.parent, ctx.thread_reason = thread, best, "subject"
     return True
+
+
+def _series_rows(ctx: Context, me: rules.Candidate, *, reasons: tuple[str, ...] | None = None):
+    """Rows of the same sender within the series window: one indexed range on (archive, date)."""
+    assert me.date is not None
+    stmt = select(Message).where(
+        Message.archive_id == ctx.archive.id,
+        Message.date >= me.date - rules.SERIES_WINDOW,
+        Message.date <= me.date + rules.SERIES_WINDOW,
+        Message.from_address == me.from_address,
+        Message.is_ghost.is_(False),
+        Message.duplicate_of_id.is_(None),
+        Message.message_id != me.message_id,
+    )
+    if reasons is not None:
+        stmt = stmt.where(Message.thread_reason.in_(reasons))
+    return ctx.session.scalars(stmt.order_by(Message.date).limit(SUBJECT_LIMIT))
+
+
+def _by_series(ctx: Context, own: Message | None) -> bool:
+    """A patch without headers joins its series' cover letter (or part 1), as git send-email threads it."""
+    parsed = ctx.parsed
+    assert parsed is not None
+    if parsed.date is None or rules.series_of(parsed.subject) is None:
+        return False
+    me, exclude = _me(ctx, ctx.extra["threading"]["subject_key"]), archive_addresses(ctx)
+    best, best_rank = None, None
+    for row in _series_rows(ctx, me):
+        cand = candidate_of(row, exclude)
+        if rules.series_eligible(cand, me) and (best_rank is None or rules.series_rank(cand, me) > best_rank):
+            best, best_rank = row, rules.series_rank(cand, me)
+    if best is not None and own is not None and links.would_cycle(ctx.session, own, best):
+        best = None
+    return _join_guess(ctx, own, best)  # "subject": the series is read from the subject line
+
+
+def _adopt_series(ctx: Context, message: Message) -> None:
+    """A late cover letter (or part 1) takes in the parts of its series that arrived before it."""
+    exclude = archive_addresses(ctx)
+    me = candidate_of(message, exclude)
+    for orphan in list(_series_rows(ctx, me, reasons=ADOPTABLE)):
+        child = candidate_of(orphan, exclude)
+        if not rules.series_eligible(me, child):
+            continue
+        current = ctx.session.get(Message, orphan.parent_id) if orphan.parent_id is not None else None
+        if current is not None:
+            now = candidate_of(current, exclude)
+            if rules.series_eligible(now, child) and rules.series_rank(now, child) >= rules.series_rank(me, child):
+                continue
+        links.reparent(ctx.session, orphan, message, "subject")
 
 
 def adopt(ctx: Context) -> None:
@@ -331,6 +385,8 @@ def adopt(ctx: Context) -> None:
         return
     if message.thread_index and message.conversation_key:
         _adopt_thread_index(ctx, message)
+    if message.date is not None and rules.series_of(message.subject) is not None:
+        _adopt_series(ctx, message)
     if message.subject_key and message.date is not None:
         window, exclude = _window(ctx), archive_addresses(ctx)
         me = candidate_of(message, exclude)

@@ -55,6 +55,11 @@ MESSAGES = {
                body=f"Thursday is too late for the school run.\n\n> {CREW}\n"),
     "l4": make("l4@x", subject="Re: Gully cleaning", sender=B, minutes=2 * DAY + 60,
                body="Same here.\n\nOn Wed, 4 Nov 2026, Yan Holt <yan@devon.example.gov.uk> wrote:\n> Devon too.\n"),
+    # A patch series whose gateway stripped the headers: git send-email's threading
+    # is rebuilt from the subjects (cover letter, then parts of the same author).
+    "p0": make("p0@x", subject="[PATCH 0/2] Gritting routes", sender=A, minutes=3 * DAY),
+    "p1": make("p1@x", subject="[PATCH 1/2] routes: add Moor Lane", sender=A, minutes=3 * DAY + 0.02),
+    "p2": make("p2@x", subject="[PATCH 2/2] routes: drop Mill Road", sender=A, minutes=3 * DAY + 0.04),
 }
 
 
@@ -91,6 +96,7 @@ def test_reference_order_gives_the_expected_threads(_sqlite_template):
         frozenset({"q3@x", "q4@x"}),
         frozenset({"l1@x", "l2@x", "l3@x"}),
         frozenset({"l4@x"}),
+        frozenset({"p0@x", "p1@x", "p2@x"}),
     }
     parents = {mid: parent for mid, (parent, _, _) in snap.items()}
     assert parents["s3@x"] == "s2@x" and parents["s4@x"] == "s1@x" and parents["s7@x"] == "s4@x"
@@ -99,6 +105,7 @@ def test_reference_order_gives_the_expected_threads(_sqlite_template):
     assert parents["o3@x"] == "o2@x" and parents["o2@x"] == "o1@x" and parents["o4@x"] == "o1@x"
     assert parents["q4@x"] == "q3@x"
     assert parents["l2@x"] == "l1@x" and parents["l3@x"] == "l2@x"
+    assert parents["p1@x"] == "p0@x" and parents["p2@x"] == "p0@x"
 
 
 # Each example runs 15 messages through the whole pipeline: no shrinking (slow and

@@ -201,3 +201,33 @@ def test_a_late_parent_adopts_the_reply_whose_quote_names_it(db, settings, clock
     feed(db, settings, clock, [reply, make("g1@x", subject="Gully cleaning", sender=f"Pat Lee <{ALICE}>", body=ASK)])
     snap = snapshot(db)
     assert snap["g2@x"][0] == "g1@x" and snap["g2@x"][2] == "subject"
+
+
+def _patch(mid, subject, seconds, sender=f"Jan Kiszka <{ALICE}>"):
+    return make(mid, subject=subject, sender=sender, minutes=seconds / 60, body=f"Patch {mid}.\n\n---\n a.c | 2 +-\n")
+
+
+def test_patch_series_without_headers_hangs_under_its_cover_letter_in_any_order(db, settings, clock):
+    series = [
+        _patch("c@x", "[PATCH v2 0/3] Cleanups", 0),
+        _patch("p1@x", "[PATCH v2 1/3] core: a", 1),
+        _patch("p2@x", "[PATCH v2 2/3] core: b", 2),
+        _patch("p3@x", "[PATCH v2 3/3] core: c", 3),
+        # Same author, same hour, another series: apart.
+        _patch("o1@x", "[PATCH 1/2] tools: x", 30),
+        _patch("o2@x", "[PATCH 2/2] tools: y", 31),
+    ]
+    feed(db, settings, clock, series[::-1])  # parts first, cover letter last
+    snap = snapshot(db)
+    assert groups(db) == {frozenset({"c@x", "p1@x", "p2@x", "p3@x"}), frozenset({"o1@x", "o2@x"})}
+    assert {snap[m][0] for m in ("p1@x", "p2@x", "p3@x")} == {"c@x"}
+    assert snap["o2@x"][0] == "o1@x" and snap["p3@x"][2] == "subject"
+
+
+def test_patch_parts_of_another_author_or_after_the_window_stay_apart(db, settings, clock):
+    feed(db, settings, clock, [
+        _patch("c@x", "[PATCH 0/2] Cleanups", 0),
+        _patch("p1@x", "[PATCH 1/2] core: a", 1, sender=f"Ann Lee <{BOB}>"),
+        _patch("p2@x", "[PATCH 2/2] core: b", 2 * 3600),
+    ])
+    assert groups(db) == {frozenset({"c@x"}), frozenset({"p1@x"}), frozenset({"p2@x"})}

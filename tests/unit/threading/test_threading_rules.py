@@ -132,3 +132,38 @@ def test_rank_prefers_the_quoted_author_over_the_person_written_to():
     ann = cand("a", sender="ann@x.gov.uk", author_name="Ann Lee", author_address="ann@x.gov.uk", days=0)
     cat = cand("k", sender="cat@z.gov.uk", author_name="Cat Moe", author_address="cat@z.gov.uk", days=1)
     assert rank(ann, child) > rank(cat, child)
+
+
+def test_series_of_reads_tag_part_and_size_of_patch_mail_only():
+    from replyall.threading.rules import series_of
+
+    assert series_of("[PATCH v2 03/12] arm64: fix x") == ("[patch v2", 3, 12)
+    assert series_of("[jh-images][PATCH 0/3] Update") == ("[jh-images][patch", 0, 3)
+    assert series_of("Re: [PATCH v2 03/12] arm64: fix x") is None  # a reply is the subject rule's
+    assert series_of("[PATCH] single") is None and series_of("Quick question 1/2") is None
+    assert series_of("[PATCH 5/3] impossible") is None
+
+
+def test_series_parts_hang_under_the_cover_letter_or_part_one_of_the_same_author_and_series():
+    from replyall.threading.rules import SERIES_WINDOW, series_eligible, series_rank
+
+    def part(mid, subject, *, seconds=0, sender="jan@x.de", name="Jan Kiszka", address=None):
+        return cand(mid, subject, days=seconds / 86400, sender=sender, author_name=name,
+                    author_address=sender if address is None else address)
+
+    cover = part("c", "[PATCH v2 0/3] Cleanups")
+    one, three = part("p1", "[PATCH v2 1/3] a", seconds=1), part("p3", "[PATCH v2 3/3] c", seconds=3)
+    assert series_eligible(cover, three) and series_eligible(one, three) and series_eligible(cover, one)
+    assert series_rank(cover, three) > series_rank(one, three)
+    assert not series_eligible(three, one) and not series_eligible(part("p2", "[PATCH v2 2/3] b"), three)
+    assert not series_eligible(part("o", "[PATCH v3 0/3] Cleanups"), three)  # another version
+    assert not series_eligible(part("o", "[PATCH v2 0/4] Cleanups"), three)  # another series size
+    assert not series_eligible(part("o", "[PATCH v2 0/3] x", sender="ann@y.de", name="Ann Lee"), three)
+    late = part("l", "[PATCH v2 3/3] c", seconds=SERIES_WINDOW.total_seconds() + 1)
+    assert not series_eligible(cover, late)
+    # Google Groups gives DMARC senders the list's address: the name tells authors apart.
+    via = dict(sender="list@archive.example.org", address="")
+    assert series_eligible(part("c", "[PATCH 0/2] x", name="'Jan Kiszka' via list", **via),
+                           part("p", "[PATCH 2/2] y", name="'Jan Kiszka' via list", **via))
+    assert not series_eligible(part("c", "[PATCH 0/2] x", name="'Ann Lee' via list", **via),
+                               part("p", "[PATCH 2/2] y", name="'Jan Kiszka' via list", **via))
