@@ -9,7 +9,7 @@ plain str and the template's autoescape escapes every one of them on output.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from replyall.web.present import KIND_LABELS, MAX_DEPTH, reason_text, show_original
@@ -90,15 +90,6 @@ class Presenter:
         if found is None:
             found = self._renamed[subject] = self._normalize(subject) != self._thread_subject
         return found
-
-    def all(self, placed: Iterable[tuple], attachments: dict[int, list] | None = None,
-            subjects: bool = True) -> list[Shown]:
-        """(message, depth) pairs in page order; attachments by message id (else message.attachments)."""
-        out = []
-        for message, depth in placed:
-            atts = attachments.get(message.id, ()) if attachments is not None else message.attachments
-            out.append(self.one(message, depth, atts, first=not out, subject=subjects))
-        return out
 
     def one(self, m, depth: int, attachments, *, first: bool = False, subject: bool = True) -> Shown:
         url_for, view = self.url_for, self.view

@@ -16,6 +16,7 @@ from replyall.db.queries import order_tree
 from replyall.web import present, queries
 from replyall.web.access import ReaderDep, check_readable, make_view, not_found, readable_archive_ids
 from replyall.web.deps import SessionDep, SettingsDep
+from replyall.web.fragments import messages_html
 from replyall.web.shown import Presenter
 from replyall.web.templating import render
 
@@ -76,8 +77,9 @@ def thread_page(
     rows, attachments = queries.thread_rows(session, thread.id)
     placed = order_tree(rows) if view == "tree" else present.flat_order(rows)
     page_view = make_view(archive, reader, settings)
-    shown = Presenter.for_request(request, page_view, thread.subject).all(placed, attachments)
+    presenter = Presenter.for_request(request, page_view, thread.subject)
     return render(request, "thread.html", {
-        "archive": archive, "thread": thread, "shown": shown, "view_mode": view,
+        "archive": archive, "thread": thread, "view_mode": view,
+        "messages_html": messages_html(request, presenter, placed, attachments),
         "view": page_view, "similar": similar_threads(request, session, thread, reader),
     })
