@@ -108,10 +108,36 @@ def ingest(db, settings, clock, *raws: bytes, slug: str = "private-list") -> Non
     assert counts.get("done", 0) == len(raws), counts
 
 
+def flood_thread(db, settings, clock, first: str, reply: str, when: datetime) -> dict:
+    """The members-only conversation most admin tests act on: `first` carries SECRET in its
+    text and attachment, `reply` comes from a cc'd member. Its public ids, and row ids by Message-ID."""
+    from replyall.db.models import Message
+
+    ingest(
+        db, settings, clock,
+        mail(first, date=when, attachment=("figures.txt", f"{SECRET} table".encode())),
+        mail(reply, sender=CC_MEMBER, cc=MEMBER, date=when.replace(hour=11), parent=first,
+             subject="Re: Flood plan", body="Thanks, see you Tuesday.\n"),
+    )
+    with db.reader() as session:
+        rows = {m.message_id: m for m in session.scalars(select(Message).where(Message.message_id.in_([first, reply])))}
+        return {"hash": rows[first].message_id_hash, "key": rows[first].thread.key, "raw_id": rows[first].raw_id,
+                "ids": {mid: m.id for mid, m in rows.items()}}
+
+
 def csrf_of(html: str) -> str:
     found = CSRF.search(html)
     assert found, "no CSRF token in the form"
     return found.group(1)
+
+
+def moderate(browser, mid_hash: str, action: str, slug: str = "private-list", **data):
+    """An administrator's action on a message, posted from its admin page with that page's CSRF token."""
+    page = browser.get(f"/admin/{slug}/m/{mid_hash}")
+    assert page.status_code == 200
+    return browser.post(
+        f"/admin/{slug}/m/{mid_hash}/{action}", data={"csrf_token": csrf_of(page.text), **data}, follow_redirects=False,
+    )
 
 
 def link_in(message: EmailMessage) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from support.auth import ADMIN, Sink
+from support.auth import ADMIN, MEMBER, Sink, sign_in
 from fastapi.testclient import TestClient
 
 from replyall.web.app import create_app
@@ -64,3 +64,19 @@ def step(clock):
         clock.advance(timedelta(**kwargs))
 
     return advance
+
+
+@pytest.fixture
+def admin(new_client, sink):
+    """A browser signed in as the archive administrator."""
+    browser = new_client()
+    sign_in(browser, sink, ADMIN)
+    return browser
+
+
+@pytest.fixture
+def member(new_client, sink):
+    """A browser signed in as a member of the members-only archive (sign in after its mail is ingested)."""
+    browser = new_client()
+    sign_in(browser, sink, MEMBER)
+    return browser

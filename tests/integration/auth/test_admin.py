@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from support.auth import ADMIN, CC_MEMBER, MEMBER, SECRET, csrf_of, ingest, mail, sign_in
+from support.auth import ADMIN, SECRET, csrf_of, flood_thread, ingest, mail, moderate
 from click.testing import CliRunner
 from sqlalchemy import inspect, select, text
 
@@ -22,38 +22,11 @@ FIRST, REPLY = "flood-1@council.gov.uk", "flood-2@nhs-trust.nhs.uk"
 
 @pytest.fixture
 def thread(db, settings, clock):
-    ingest(
-        db, settings, clock,
-        mail(FIRST, date=WHEN, attachment=("figures.txt", f"{SECRET} table".encode())),
-        mail(REPLY, sender=CC_MEMBER, cc=MEMBER, date=WHEN.replace(hour=11), parent=FIRST,
-             subject="Re: Flood plan", body="Thanks, see you Tuesday.\n"),
-    )
-    with db.reader() as session:
-        first = session.scalars(select(Message).where(Message.message_id == FIRST)).one()
-        return {"hash": first.message_id_hash, "key": first.thread.key, "raw_id": first.raw_id}
-
-
-@pytest.fixture
-def admin(new_client, sink):
-    browser = new_client()
-    sign_in(browser, sink, ADMIN)
-    return browser
-
-
-@pytest.fixture
-def member(new_client, sink):
-    browser = new_client()
-    sign_in(browser, sink, MEMBER)
-    return browser
+    return flood_thread(db, settings, clock, FIRST, REPLY, WHEN)
 
 
 def act(browser, thread, action: str, **data):
-    page = browser.get(f"/admin/private-list/m/{thread['hash']}")
-    assert page.status_code == 200
-    return browser.post(
-        f"/admin/private-list/m/{thread['hash']}/{action}", data={"csrf_token": csrf_of(page.text), **data},
-        follow_redirects=False,
-    )
+    return moderate(browser, thread["hash"], action, **data)
 
 
 def hits(db, words: str) -> int:

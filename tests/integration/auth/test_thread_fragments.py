@@ -6,30 +6,18 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from support.auth import ADMIN, CC_MEMBER, MEMBER, PUBLIC, SECRET, csrf_of, ingest, mail, sign_in
+from support.auth import CC_MEMBER, MEMBER, PUBLIC, SECRET, flood_thread, ingest, mail, moderate
 from sqlalchemy import select, update
 
-from replyall.db.models import Attachment, Message
+from replyall.db.models import Attachment, Message, Thread
 
 WHEN = datetime(2026, 10, 7, 9, 0, tzinfo=UTC)
 FIRST, REPLY = "flood-1@council.gov.uk", "flood-2@nhs-trust.nhs.uk"
 
 
-def _thread(db, first: str) -> dict:
-    with db.reader() as session:
-        rows = {m.message_id: m for m in session.scalars(select(Message))}
-        return {"key": rows[first].thread.key, "hash": rows[first].message_id_hash, "ids": {k: m.id for k, m in rows.items()}}
-
-
 @pytest.fixture
 def private_thread(db, settings, clock):
-    ingest(
-        db, settings, clock,
-        mail(FIRST, date=WHEN, attachment=("figures.txt", f"{SECRET} table".encode())),
-        mail(REPLY, sender=CC_MEMBER, cc=MEMBER, date=WHEN.replace(hour=11), parent=FIRST,
-             subject="Re: Flood plan", body="Thanks, see you Tuesday.\n"),
-    )
-    return _thread(db, FIRST)
+    return flood_thread(db, settings, clock, FIRST, REPLY, WHEN)
 
 
 @pytest.fixture
@@ -41,28 +29,13 @@ def public_thread(db, settings, clock):
              parent="pub-1@council.gov.uk", subject="Re: Flood plan", body="Will do.\n"),
         slug="comms-network",
     )
-    return _thread(db, "pub-1@council.gov.uk")
-
-
-@pytest.fixture
-def admin(new_client, sink):
-    browser = new_client()
-    sign_in(browser, sink, ADMIN)
-    return browser
-
-
-@pytest.fixture
-def member(new_client, sink):
-    browser = new_client()
-    sign_in(browser, sink, MEMBER)
-    return browser
+    with db.reader() as session:
+        return {"key": session.scalars(select(Thread.key).join(Message, Message.thread_id == Thread.id)
+                                       .where(Message.message_id == "pub-1@council.gov.uk")).one()}
 
 
 def act(browser, thread, action: str, **data) -> None:
-    page = browser.get(f"/admin/private-list/m/{thread['hash']}")
-    assert page.status_code == 200
-    done = browser.post(f"/admin/private-list/m/{thread['hash']}/{action}",
-                        data={"csrf_token": csrf_of(page.text), **data}, follow_redirects=False)
+    done = moderate(browser, thread["hash"], action, **data)
     assert done.status_code == 303, done.text
 
 
