@@ -85,7 +85,10 @@ class _Plan:
     cand: str | None  # None: no text to rank by; hits then take the newest messages
     hits: str
     count: str
-    newest: str | None = None  # the id of the match RANK_WINDOW places below the newest (OFFSET :n)
+    # The id of the match RANK_WINDOW places below the newest, counting only matches the
+    # filters let through (archive, visibility, dates...): the window is the newest
+    # matches this reader could be shown, never another archive's.
+    newest: str | None = None
 
 
 def _plan(session: Session, parsed: Query, where: list[str], params: dict[str, Any], sort: Sort) -> _Plan:
@@ -127,8 +130,9 @@ def _plan(session: Session, parsed: Query, where: list[str], params: dict[str, A
             "SELECT m.id, m.thread_id, m.date, c.score FROM cand c CROSS JOIN messages m INDEXED BY ix_messages_search "
             f"ON m.id = c.id WHERE {filters}",
             "SELECT count(*) FROM search_fts WHERE search_fts MATCH :match",
-            # Walking rowids newest first reads the index's doclists only (no bm25, no rows).
-            "SELECT rowid FROM search_fts WHERE search_fts MATCH :match ORDER BY rowid DESC LIMIT 1 OFFSET :n",
+            # Newest first through the doclists and the covering index: no bm25, no rows.
+            "SELECT f.rowid FROM search_fts f CROSS JOIN messages m INDEXED BY ix_messages_search ON m.id = f.rowid "
+            f"WHERE f.search_fts MATCH :match AND {filters} ORDER BY f.rowid DESC LIMIT 1 OFFSET :n",
         )
     to_fts5(positive)  # same validation as SQLite: one language, one set of errors
     cond = to_pg(positive, parsed.terms())
@@ -149,7 +153,8 @@ def _plan(session: Session, parsed: Query, where: list[str], params: dict[str, A
         f"SELECT m.id, m.thread_id, m.date, c.score FROM cand c JOIN messages m ON m.id = c.id WHERE {filters}",
         f"SELECT count(*) FROM search_fts f WHERE {cond.sql}",
         # Ids only: ts_rank, which reads every matching tsvector, is what the window bounds.
-        f"SELECT f.message_id FROM search_fts f WHERE {cond.sql} ORDER BY f.message_id DESC LIMIT 1 OFFSET :n",
+        f"SELECT f.message_id FROM search_fts f JOIN messages m ON m.id = f.message_id WHERE {cond.sql} AND {filters} "
+        "ORDER BY f.message_id DESC LIMIT 1 OFFSET :n",
     )
 
 
@@ -244,7 +249,7 @@ ORDER BY {order.replace('t_', 'p.t_')}, r.thread_id DESC, r.rn
 
 def _apply_window(session: Session, newest: str, params: dict[str, Any]) -> bool:
     """Past RANK_WINDOW matches, rank only the newest ones: set :floor below them."""
-    floor = session.execute(text(newest), {**params, "n": RANK_WINDOW}).scalar()
+    floor = session.execute(_statement(newest, params), {**params, "n": RANK_WINDOW}).scalar()
     if floor is None:
         return False
     params["floor"] = floor
@@ -253,7 +258,8 @@ def _apply_window(session: Session, newest: str, params: dict[str, Any]) -> bool
 
 def _window_estimate(session: Session, params: dict[str, Any]) -> int:
     """All matches, extrapolated from the window's density over the span of message ids."""
-    low, high = session.execute(text("SELECT min(id), max(id) FROM messages")).one()
+    # Two subqueries: SQLite answers a lone min() or max() from the index, not both at once.
+    low, high = session.execute(text("SELECT (SELECT min(id) FROM messages), (SELECT max(id) FROM messages)")).one()
     if low is None or high <= params["floor"]:
         return RANK_WINDOW
     return round(RANK_WINDOW * (high - low + 1) / (high - params["floor"]))

@@ -192,3 +192,21 @@ def test_a_query_past_the_rank_window_ranks_its_newest_matches(mailer, find, mon
     assert not windowed.total_exact and 5 <= windowed.total <= 20
     # A query with fewer matches than the window is untouched.
     assert find("gritting rota", per_page=20).total_exact
+
+
+def test_the_rank_window_counts_only_matches_this_search_can_show(db, mailer, find, monkeypatch):
+    from replyall.search import engine
+
+    # The newest matches are another archive's, the next newest are outside the date
+    # range asked for: neither may crowd out what this search can show.
+    ours = [mailer.send(f"Salt stock {i}", f"gritting salt {i}", date=day(i)) for i in range(3)]
+    late = [mailer.send(f"Late {i}", f"gritting late {i}", date=day(40 + i)) for i in range(5)]
+    for i in range(8):
+        mailer.send(f"Private {i}", f"gritting private {i}", archive="private-list", date=day(60 + i))
+    monkeypatch.setattr(engine, "RANK_WINDOW", 4)
+    with db.reader() as session:
+        comms = session.scalar(text("SELECT id FROM archives WHERE slug = 'comms-network'"))
+    in_ours = find("gritting", archive_ids=[comms], per_page=20)
+    assert {r.thread_key for r in in_ours.results} == {mailer.thread_key(m) for m in late[-4:]}
+    early = find(f"gritting before:{day(30).date()}", archive_ids=[comms], per_page=20)
+    assert early.total_exact and {r.thread_key for r in early.results} == {mailer.thread_key(m) for m in ours}
