@@ -73,18 +73,28 @@ def order_tree(rows: list[Message]) -> list[tuple[Message, int]]:
     out: list[tuple[Message, int]] = []
     placed: set[int] = set()
 
-    def walk(message: Message, depth: int) -> None:
-        if message.id in placed:
-            return
-        placed.add(message.id)
-        out.append((message, depth))
-        kids = [n for kid in children.get(message.id, []) for n in pruned(kid, set(placed))]
-        for kid in sorted(kids, key=_when):
-            walk(kid, depth + 1)
+    def stand_ins(kid: Message) -> list[Message]:
+        # pruned(kid, a copy of placed), without copying the set for the common real message
+        if kid.is_ghost:
+            return pruned(kid, set(placed))
+        return [] if kid.id in placed else [kid]
+
+    def walk(root: Message) -> None:
+        """Depth first, siblings by date; a stack, not recursion: a reply-all storm can nest
+        replies a thousand deep, past Python's recursion limit."""
+        stack = [(root, 0)]
+        while stack:
+            message, depth = stack.pop()
+            if message.id in placed:
+                continue
+            placed.add(message.id)
+            out.append((message, depth))
+            kids = [n for kid in children.get(message.id, []) for n in stand_ins(kid)]
+            stack.extend((kid, depth + 1) for kid in reversed(sorted(kids, key=_when)))
 
     roots = [n for m in children.get(None, []) for n in pruned(m, set())]
     for root in sorted(roots, key=lambda m: _when(_first(m, children))):
-        walk(root, 0)
+        walk(root)
     return out
 
 
