@@ -155,21 +155,27 @@ def main() -> int:
         time.sleep(0.02)
     base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
 
+    # The thread page keeps each message's rendered HTML (replyall.web.fragments): the
+    # plain row measures repeat views, the "first view" row empties that cache before
+    # every request (similar conversations stay cached in both, see docs/benchmarks.md).
     targets = [
-        ("/healthz (reference)", "/healthz"),
-        ("archive home", "/a/comms-network"),
-        (f"thread, {long_count} messages", f"/t/{long_key}"),
-        ("search page", "/a/comms-network/search?q=vaccination+budget"),
+        ("/healthz (reference)", "/healthz", False),
+        ("archive home", "/a/comms-network", False),
+        (f"thread, {long_count} messages", f"/t/{long_key}", False),
+        ("search page", "/a/comms-network/search?q=vaccination+budget", False),
+        (f"thread, {long_count} messages, first view", f"/t/{long_key}", True),
     ]
     rows = []
     with httpx.Client(base_url=base, timeout=30) as client:
-        for label, path in targets:
+        for label, path, cold in targets:
             for _ in range(5):
                 assert client.get(path).status_code == 200, path
             app.times.clear()
             latencies = []
             started = time.perf_counter()
             for _ in range(args.requests):
+                if cold:
+                    app.app.state.fragment_cache = None  # a fresh, empty cache on the next request
                 t = time.perf_counter()
                 response = client.get(path)
                 latencies.append(time.perf_counter() - t)
@@ -192,8 +198,9 @@ def main() -> int:
         lines.append(f"| {label} | {rps:.0f} | {rps / ref:.2f} | {p50:.1f} | {p99:.1f} | {s50:.1f} | {s99:.1f} | {size / 1024:.0f} |")
     table = "\n".join(lines)
     print(table)
-    target = rows[2][5] <= 100
-    print(f"target (200-message thread, server p99 <= 100 ms): {'met' if target else 'NOT met'}")
+    for row in (rows[2], rows[4]):
+        print(f"target ({row[0]}, server time <= 100 ms): p50 {'met' if row[4] <= 100 else 'NOT met'}, "
+              f"p99 {'met' if row[5] <= 100 else 'NOT met'}")
     if args.write:
         write_section(Path(args.write), table, args, len(raws), threads, long_count)
     return 0
