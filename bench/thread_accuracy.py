@@ -46,6 +46,7 @@ from replyall.intake.store import message_id_of, store_raw
 from replyall.mail.mime import parse_message
 from replyall.mail.subject import is_reply
 from replyall.pipeline.runner import drain
+from replyall.threading.rules import series_of
 
 CLOCK = FrozenClock(datetime(2026, 11, 20, 9, 0, tzinfo=UTC))
 SLUG = "bench"
@@ -210,7 +211,8 @@ def strip_headers(data: bytes, names: tuple[bytes, ...] = (b"in-reply-to", b"ref
 
 def truth(messages: list[bytes]) -> tuple[dict[str, str], dict[str, str | None], set[str]]:
     """message-id -> cluster id (union-find over every reference), message-id -> true parent,
-    and the replies whose own sender's client sent them without any threading header."""
+    and the replies whose own sender's client sent them without any threading header
+    ("Re:" mail, and parts 1..n of a patch series sent without git send-email's threading)."""
     parent_of: dict[str, str | None] = {}
     headerless: set[str] = set()
     uf: dict[str, str] = {}
@@ -228,7 +230,8 @@ def truth(messages: list[bytes]) -> tuple[dict[str, str], dict[str, str | None],
         if mid in parent_of:
             continue
         parent_of[mid] = p.parents[-1] if p.parents else None
-        if not p.parents and is_reply(p.subject):
+        part = series_of(p.subject)
+        if not p.parents and (is_reply(p.subject) or (part is not None and part[1] >= 1)):
             headerless.add(mid)
         find(mid)
         for ref in p.parents:
