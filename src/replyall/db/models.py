@@ -168,7 +168,7 @@ class Message(Base):
         # a long message's overflow pages (130 us per row on a 100k archive).
         Index(
             "ix_messages_search", "id", "archive_id", "thread_id", "date", "kind", "hidden", "redacted",
-            "is_ghost", "duplicate_of_id",
+            "is_ghost", "duplicate_of_id", "has_attachments",
         ),
     )
 

@@ -119,9 +119,20 @@ def _plan(session: Session, parsed: Query, where: list[str], params: dict[str, A
         # A bounded sort over bm25() (measured faster than FTS5's `rank MATCH` top-k path).
         order = "score DESC" if sort == "relevance" else "id DESC"
         params["floor"] = -1  # raised by run_query for queries past RANK_WINDOW
+        matches = "FROM search_fts WHERE search_fts MATCH :match"
+        count = f"SELECT count(*) {matches}"
+        if parsed.filters:
+            # Operators (dates, has:, in:, thread:) are checked before ranking, through the
+            # covering index: ranked first and filtered after, a selective operator left
+            # few candidates standing and the search read ever more of them.
+            matches = (
+                "FROM search_fts CROSS JOIN messages m INDEXED BY ix_messages_search ON m.id = search_fts.rowid "
+                f"WHERE search_fts MATCH :match AND {filters}"
+            )
+            count = f"SELECT count(*) {matches}"
         cand = (
-            f"SELECT rowid AS id, -bm25(search_fts, {weights}) AS score FROM search_fts "
-            f"WHERE search_fts MATCH :match AND rowid > :floor ORDER BY {order} LIMIT :k"
+            f"SELECT search_fts.rowid AS id, -bm25(search_fts, {weights}) AS score {matches} "
+            f"AND search_fts.rowid > :floor ORDER BY {order} LIMIT :k"
         )
         return _Plan(
             cand,
@@ -129,7 +140,7 @@ def _plan(session: Session, parsed: Query, where: list[str], params: dict[str, A
             # covering index answers the lookup without reading the message row itself.
             "SELECT m.id, m.thread_id, m.date, c.score FROM cand c CROSS JOIN messages m INDEXED BY ix_messages_search "
             f"ON m.id = c.id WHERE {filters}",
-            "SELECT count(*) FROM search_fts WHERE search_fts MATCH :match",
+            count,
             # Newest first through the doclists and the covering index: no bm25, no rows.
             "SELECT f.rowid FROM search_fts f CROSS JOIN messages m INDEXED BY ix_messages_search ON m.id = f.rowid "
             f"WHERE f.search_fts MATCH :match AND {filters} ORDER BY f.rowid DESC LIMIT 1 OFFSET :n",
