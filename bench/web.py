@@ -215,7 +215,9 @@ A fresh SQLite archive of {messages} messages in {threads} threads, built throug
 pipeline (including search indexing); uvicorn on 127.0.0.1 in the same process, one
 httpx client sending {args.requests} sequential requests per page after 5 warm-ups.
 "server" columns time the ASGI app itself (request in to last byte out); the others
-are what the client saw. /healthz is the same-run reference.
+are what the client saw. /healthz is the same-run reference. The thread page keeps each
+message's rendered HTML (replyall.web.fragments): "thread" is a repeat view, "first view"
+empties that cache before every request.
 
 {table}
 
