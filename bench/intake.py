@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import email
+import email.parser
 import email.policy
 import gzip
 import json
