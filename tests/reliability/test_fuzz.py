@@ -31,8 +31,11 @@ FUZZ = dict(deadline=None, derandomize=False, print_blob=True,
 
 
 @pytest.fixture
-def web(settings, db, clock):
-    with TestClient(create_app(settings, db, clock), base_url="http://archive.test") as client:
+def web(settings, db, clock, db_url, settings_factory):
+    # Addresses shown to everyone, so that the original (.eml) is public and checked too
+    # (where they are hidden, originals need a signed-in reader: web.access.check_originals).
+    shown = settings_factory(db_url, web={"obfuscate_addresses": False})
+    with TestClient(create_app(shown, db, clock), base_url="http://archive.test") as client:
         yield client
 
 

@@ -218,8 +218,9 @@ def test_no_payload_runs_even_without_the_policy(browser, hostile_site):
     assert "Winter" in texts["search-subject"] and "Payloads follow" in texts["search-body"]
 
 
-def test_attachments_are_downloads_never_pages(browser, hostile_site):
+def test_attachments_are_downloads_never_pages(browser, hostile_site, db, clock, db_url, settings_factory):
     import httpx
+    from fastapi.testclient import TestClient
 
     with httpx.Client(base_url=hostile_site["url"]) as client:
         for position in (1, 2):  # evil.html and evil.svg
@@ -228,8 +229,13 @@ def test_attachments_are_downloads_never_pages(browser, hostile_site):
             assert response.headers["content-disposition"].startswith("attachment;")
             assert response.headers["x-content-type-options"] == "nosniff"
             assert "default-src 'none'" in response.headers["content-security-policy"]
+        assert client.get(f"/m/{hostile_site['first']}.eml").status_code == 403  # addresses hidden: no original
+    # Where originals are public (addresses shown), the .eml is a download too.
+    shown = settings_factory(db_url, web={"obfuscate_addresses": False})
+    with TestClient(create_app(shown, db, clock), base_url="http://archive.test") as client:
         raw = client.get(f"/m/{hostile_site['first']}.eml")
-        assert raw.headers["content-disposition"].startswith("attachment;")
+        assert raw.status_code == 200 and raw.headers["content-disposition"].startswith("attachment;")
+        assert raw.headers["x-content-type-options"] == "nosniff"
     # And if a browser is sent there anyway, it downloads instead of rendering.
     context = browser.new_context(accept_downloads=True)
     fired: list[str] = []

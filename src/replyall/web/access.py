@@ -3,7 +3,8 @@
 Public archives are readable by everyone; a members-only archive by the addresses
 replyall.members admits (signed in by emailed link, replyall.web.auth). Everyone
 else is answered with 404, never 403, so its existence does not leak. Every route
-goes through here.
+goes through here. The one 403 is for originals (check_originals): the archive is
+public, but its raw messages carry the addresses its pages hide from anonymous readers.
 """
 
 from __future__ import annotations
@@ -52,6 +53,25 @@ def can_read(archive: Archive, reader: Reader) -> bool:
 def obfuscates(archive: Archive, reader: Reader, obfuscate_setting: bool) -> bool:
     """Addresses are hidden from anonymous readers of public archives when configured."""
     return obfuscate_setting and archive.visibility == "public" and reader.anonymous
+
+
+#: Why an anonymous reader of a public archive gets no original messages (403).
+ORIGINALS_HIDDEN = (
+    "Original messages carry everyone's email addresses, which this archive shows only to "
+    "people who have signed in. Sign in to download them."
+)
+
+
+def check_originals(archive: Archive, reader: Reader, obfuscate_setting: bool) -> None:
+    """Raw downloads (.eml, mbox, API raw) only where addresses are shown in full.
+
+    The bytes as received cannot be obfuscated (addresses also sit in encoded names,
+    base64 bodies and attachments), so where the pages hide addresses from the
+    public, the originals go to signed-in readers only; otherwise one download
+    would undo the obfuscation for every address-harvesting crawler.
+    """
+    if obfuscates(archive, reader, obfuscate_setting):
+        raise HTTPException(status_code=403, detail=ORIGINALS_HIDDEN)
 
 
 def readable_archives(session: Session, reader: Reader) -> list[Archive]:

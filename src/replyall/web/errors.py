@@ -36,7 +36,7 @@ HEADERS = {
     "cross-origin-opener-policy": "same-origin",
 }
 
-TITLES = {400: "Bad request", 403: "Form expired", 404: "Page not found", 405: "Method not allowed",
+TITLES = {400: "Bad request", 403: "Not available", 404: "Page not found", 405: "Method not allowed",
           429: "Too many requests", 500: "Sorry, there is a problem"}
 
 

@@ -104,7 +104,8 @@ class Presenter:
             subject=(m.subject or "(no subject)") if subject and self.renamed(m.subject) else None,
             hidden=m.hidden, redacted=m.redacted,
             permalink=url_for("message_page", mid_hash=m.message_id_hash),
-            raw_url=url_for("message_raw", mid_hash=m.message_id_hash) if not m.hidden and m.raw_id else None,
+            # No original where addresses are hidden from this reader (access.check_originals).
+            raw_url=url_for("message_raw", mid_hash=m.message_id_hash) if not (m.hidden or view.hide) and m.raw_id else None,
             reason=reason_text(m.thread_reason),
             admin_url=url_for("admin_goto_message", mid_hash=m.message_id_hash) if self.admin else None,
         )

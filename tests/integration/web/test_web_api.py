@@ -70,13 +70,15 @@ def test_thread_shape(client, db, settings, clock):
     assert client.get("/api/v1/threads/doesnotexist").status_code == 404
 
 
-def test_message_and_raw_by_message_id(client, db, settings, clock):
+def test_message_and_raw_by_message_id(client, open_client, db, settings, clock):
     mails = seed(db, settings, clock)
     by_plain = client.get("/api/v1/messages/reply@trust.nhs.uk").json()
     assert by_plain["message_id"] == "reply@trust.nhs.uk" and by_plain["parent"] == "root@council.gov.uk"
     assert client.get("/api/v1/messages/<reply@trust.nhs.uk>").json() == by_plain
-    raw = client.get("/api/v1/messages/reply@trust.nhs.uk/raw")
+    raw = open_client.get("/api/v1/messages/reply@trust.nhs.uk/raw")
     assert raw.status_code == 200 and raw.content == mails[1] and raw.headers["content-type"] == "message/rfc822"
+    # Where addresses are hidden from the public, so is the original (tests/integration/auth/test_originals.py).
+    assert client.get("/api/v1/messages/reply@trust.nhs.uk/raw").status_code == 403
     for path in ("/api/v1/messages/nothing@here", "/api/v1/messages/p@x.org", "/api/v1/messages/p@x.org/raw"):
         response = client.get(path)
         assert response.status_code == 404 and response.json() == {"detail": "Message not found"}, path

@@ -158,7 +158,7 @@ def test_dates_use_configured_zone_and_format(db, settings, clock, settings_fact
     assert "America/New_York" in html
 
 
-def test_permalink_raw_and_redirects(client, db, settings, clock):
+def test_permalink_raw_and_redirects(client, open_client, db, settings, clock):
     raws = tree_mails()
     ingest(db, settings, clock, *raws)
     mh = hash_of(db, "b@trust.nhs.uk")
@@ -168,7 +168,8 @@ def test_permalink_raw_and_redirects(client, db, settings, clock):
     assert "In reply to <a href=\"/m/" in page.text
     moved = client.get(f"/m/{mh.lower()}", follow_redirects=False)
     assert moved.status_code == 301 and moved.headers["location"] == f"/m/{mh}"
-    raw = client.get(f"/m/{mh}.eml")
+    raw = open_client.get(f"/m/{mh}.eml")  # addresses hidden from the public: no original (403)
+    assert client.get(f"/m/{mh}.eml").status_code == 403
     assert raw.status_code == 200 and raw.content == raws[1]
     assert raw.headers["content-type"] == "message/rfc822" and raw.headers["content-disposition"].startswith("attachment")
     assert client.get("/m/" + "A" * 32).status_code == 404

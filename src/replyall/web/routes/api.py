@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from replyall.db.models import Archive, Message, Thread
 from replyall.web import present, queries
-from replyall.web.access import ArchiveDep, ReaderDep, View, make_view, not_found, readable_archives
+from replyall.web.access import ArchiveDep, ReaderDep, View, check_originals, make_view, not_found, readable_archives
 from replyall.web.deps import SessionDep, SettingsDep
 from replyall.web.routes.messages import eml_response
 from replyall.web.routes.threads import readable_thread
@@ -159,13 +159,16 @@ def _by_message_id(session, message_id: str, reader) -> tuple[Message, Archive]:
 
 
 @router.get("/messages/{message_id:path}/raw", responses={**NOT_FOUND, 200: {"content": {"message/rfc822": {}},
-            "description": "The message exactly as received"}}, response_class=Response,
+            "description": "The message exactly as received"},
+            403: {"description": "Addresses are hidden from anonymous readers of this public archive; sign in"}},
+            response_class=Response,
             summary="The original message (RFC 5322 bytes)")
-def api_message_raw(message_id: str, session: SessionDep, reader: ReaderDep):
-    message, _ = _by_message_id(session, message_id, reader)
+def api_message_raw(message_id: str, session: SessionDep, reader: ReaderDep, settings: SettingsDep):
+    message, archive = _by_message_id(session, message_id, reader)
     raw = queries.raw_bytes(session, message.raw_id)
     if raw is None or message.hidden:
         raise not_found("Message")
+    check_originals(archive, reader, settings.web.obfuscate_addresses)
     return eml_response(raw, message.message_id_hash)
 
 

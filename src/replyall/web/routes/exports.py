@@ -11,7 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from replyall.db.engine import Database
 from replyall.web import queries
-from replyall.web.access import ArchiveDep, ReaderDep
+from replyall.web.access import ArchiveDep, ReaderDep, check_originals
 from replyall.web.deps import DbDep, SessionDep, SettingsDep
 from replyall.web.mbox import mbox_stream
 from replyall.web.routes.threads import readable_thread
@@ -33,8 +33,9 @@ def _attachment(name: str) -> dict[str, str]:
 
 
 @router.get("/t/{key}.mbox", name="thread_mbox")
-def thread_mbox(key: str, session: SessionDep, reader: ReaderDep, db: DbDep):
+def thread_mbox(key: str, session: SessionDep, reader: ReaderDep, db: DbDep, settings: SettingsDep):
     thread, archive = readable_thread(session, key, reader)
+    check_originals(archive, reader, settings.web.obfuscate_addresses)
     return StreamingResponse(
         _stream(db, archive_id=archive.id, thread_id=thread.id), media_type=MBOX,
         headers=_attachment(f"{thread.key}.mbox"),
@@ -52,9 +53,10 @@ def _day(value: str | None, name: str) -> date | None:
 
 @router.get("/a/{slug}/export.mbox", name="archive_mbox")
 def archive_mbox(
-    request: Request, archive: ArchiveDep, db: DbDep, settings: SettingsDep,
+    request: Request, archive: ArchiveDep, reader: ReaderDep, db: DbDep, settings: SettingsDep,
     since: str | None = None, until: str | None = None,
 ):
+    check_originals(archive, reader, settings.web.obfuscate_addresses)
     zone = ZoneInfo(settings.web.time_zone)
     first, last = _day(since, "since"), _day(until, "until")
     if first and last and last < first:

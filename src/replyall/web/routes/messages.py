@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from replyall.db.models import Archive, Message, Thread
 from replyall.web import queries
-from replyall.web.access import ReaderDep, check_readable, make_view, not_found, readable_archive_ids
+from replyall.web.access import ReaderDep, check_originals, check_readable, make_view, not_found, readable_archive_ids
 from replyall.web.deps import SessionDep, SettingsDep
 from replyall.web.shown import Presenter
 from replyall.web.templating import render
@@ -40,11 +40,12 @@ def eml_response(raw: bytes, mid_hash: str) -> Response:
 
 
 @router.get("/m/{mid_hash}.eml", name="message_raw")
-def message_raw(mid_hash: HashPath, session: SessionDep, reader: ReaderDep):
-    message, _archive = readable_message(session, mid_hash, reader)
+def message_raw(mid_hash: HashPath, session: SessionDep, reader: ReaderDep, settings: SettingsDep):
+    message, archive = readable_message(session, mid_hash, reader)
     raw = queries.raw_bytes(session, message.raw_id)
     if raw is None or message.hidden:
         raise not_found("Message")
+    check_originals(archive, reader, settings.web.obfuscate_addresses)
     return eml_response(raw, message.message_id_hash)
 
 
