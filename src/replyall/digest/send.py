@@ -195,13 +195,15 @@ async def send_day(
                 await relay.send(msg, address)
             except Rejected as exc:
                 report.bounced += 1
-                await db.write(lambda s: _finish(s, claim_id, subscriber_id, clock, "bounced", error=str(exc)[:500]))
+                error = str(exc)[:500]  # bound here: the lambda runs on the writer thread
+                await db.write(lambda s: _finish(s, claim_id, subscriber_id, clock, "bounced", error=error))
                 log.warning("digest bounced", extra={"archive": slug, "recipient": address, "reason": str(exc)[:200]})
                 continue
             except Deferred as exc:
                 report.deferred += 1
                 report.errors.append(str(exc))
-                await db.write(lambda s: _finish(s, claim_id, subscriber_id, clock, "deferred", error=str(exc)[:500]))
+                error = str(exc)[:500]
+                await db.write(lambda s: _finish(s, claim_id, subscriber_id, clock, "deferred", error=error))
                 if isinstance(exc, RelayDown):
                     # The rest stay unclaimed for the next run rather than burning attempts.
                     report.deferred += len(people) - (report.sent + report.already + report.deferred + report.bounced)

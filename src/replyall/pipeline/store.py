@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from replyall.db.models import Attachment, Message, Thread, ThreadParticipant
 from replyall.members import message_addresses, note_members
-from replyall.pipeline import thread as threading_step
+from replyall.pipeline.adopt import adopt
 from replyall.pipeline.context import Context
 from replyall.threading.rules import subject_key as thread_subject_key
 
@@ -75,7 +75,7 @@ def run(ctx: Context) -> None:
             ctx.session.flush()
         return
     refresh_thread(ctx, thread, message, counted=counted)
-    threading_step.adopt(ctx)
+    adopt(ctx)
     # Who may read a members-only archive is learned from its mail (replyall.members).
     note_members(ctx.session, ctx.archive.id, message_addresses(message), message.date or message.received_at)
 

@@ -4,9 +4,9 @@ The rules, in order (issue 5): (1) JWZ on References and In-Reply-To, with ghost
 for parents that have not arrived, merging the threads a message links and refusing
 cycles; (2) Outlook Thread-Index when there are no references; (3) a guarded subject
 fallback for replies with neither; (4) a new thread. Every decision depends on the
-message and rows it can find with a few indexed lookups; `adopt()` (called by the
-store step once the row exists) lets a late parent take in the orphans that arrived
-before it, so the same messages in any order give the same threads.
+message and rows it can find with a few indexed lookups; `pipeline.adopt` (called by
+the store step once the row exists) lets a late parent take in the orphans that
+arrived before it, so the same messages in any order give the same threads.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from replyall.threading import evidence, links, rules
 # Rows fetched per subject lookup: a storm can have hundreds of "Re: same subject"
 # messages in a window; the newest ones are the likeliest parents.
 SUBJECT_LIMIT = 200
-ADOPTABLE = ("subject", "new")
 # Reasons that are guesses from a message's own weaker evidence; another message's
 # References chain overrides them.
 GUESSED = ("thread-index", "subject")
@@ -65,7 +64,7 @@ def _candidate(mid, subject, skey, date, sender, to, cc, *, quote: str, body: st
     )
 
 
-def _window(ctx: Context) -> timedelta:
+def subject_window(ctx: Context) -> timedelta:
     return timedelta(days=ctx.settings.threading.subject_window_days)
 
 
@@ -279,7 +278,7 @@ def _subject_parent(ctx: Context, own: Message | None, skey: str) -> Message | N
     assert parsed is not None
     if not skey or parsed.date is None or not is_reply(parsed.subject):
         return None
-    me, window, exclude = _me(ctx, skey), _window(ctx), archive_addresses(ctx)
+    me, window, exclude = _me(ctx, skey), subject_window(ctx), archive_addresses(ctx)
     stmt = (
         select(Message)
         .where(
@@ -322,7 +321,7 @@ def _join_guess(ctx: Context, own: Message | None, best: Message | None) -> bool
     return True
 
 
-def _series_rows(ctx: Context, me: rules.Candidate, *, reasons: tuple[str, ...] | None = None):
+def series_rows(ctx: Context, me: rules.Candidate, *, reasons: tuple[str, ...] | None = None):
     """Rows of the same sender within the series window: one indexed range on (archive, date)."""
     assert me.date is not None
     stmt = select(Message).where(
@@ -347,89 +346,10 @@ def _by_series(ctx: Context, own: Message | None) -> bool:
         return False
     me, exclude = _me(ctx, ctx.extra["threading"]["subject_key"]), archive_addresses(ctx)
     best, best_rank = None, None
-    for row in _series_rows(ctx, me):
+    for row in series_rows(ctx, me):
         cand = candidate_of(row, exclude)
         if rules.series_eligible(cand, me) and (best_rank is None or rules.series_rank(cand, me) > best_rank):
             best, best_rank = row, rules.series_rank(cand, me)
     if best is not None and own is not None and links.would_cycle(ctx.session, own, best):
         best = None
     return _join_guess(ctx, own, best)  # "subject": the series is read from the subject line
-
-
-def _adopt_series(ctx: Context, message: Message) -> None:
-    """A late cover letter (or part 1) takes in the parts of its series that arrived before it."""
-    exclude = archive_addresses(ctx)
-    me = candidate_of(message, exclude)
-    for orphan in list(_series_rows(ctx, me, reasons=ADOPTABLE)):
-        child = candidate_of(orphan, exclude)
-        if not rules.series_eligible(me, child):
-            continue
-        current = ctx.session.get(Message, orphan.parent_id) if orphan.parent_id is not None else None
-        if current is not None:
-            now = candidate_of(current, exclude)
-            if rules.series_eligible(now, child) and rules.series_rank(now, child) >= rules.series_rank(me, child):
-                continue
-        links.reparent(ctx.session, orphan, message, "subject")
-
-
-def adopt(ctx: Context) -> None:
-    """After the row is stored: take in earlier-arrived orphans this message is a better parent for.
-
-    Thread-Index children whose nearest present ancestor was further up, and subject
-    replies whose best same-subject parent is this message. Indexed lookups on the
-    conversation key and on (archive, subject_key, date).
-    """
-    message, session = ctx.message, ctx.session
-    assert message is not None
-    if message.is_ghost or message.duplicate_of_id is not None:
-        return
-    if message.thread_index and message.conversation_key:
-        _adopt_thread_index(ctx, message)
-    if message.date is not None and rules.series_of(message.subject) is not None:
-        _adopt_series(ctx, message)
-    if message.subject_key and message.date is not None:
-        window, exclude = _window(ctx), archive_addresses(ctx)
-        me = candidate_of(message, exclude)
-        stmt = select(Message).where(
-            Message.archive_id == ctx.archive.id,
-            Message.subject_key == message.subject_key,
-            Message.date >= message.date,
-            Message.date <= message.date + window,
-            Message.thread_reason.in_(ADOPTABLE),
-            Message.is_ghost.is_(False),
-            Message.duplicate_of_id.is_(None),
-            Message.id != message.id,
-        ).order_by(Message.date).limit(SUBJECT_LIMIT)
-        for orphan in list(session.scalars(stmt)):
-            child = candidate_of(orphan, exclude)
-            if not rules.eligible(me, child, window):
-                continue
-            current = session.get(Message, orphan.parent_id) if orphan.parent_id is not None else None
-            if current is not None and rules.rank(candidate_of(current, exclude), child) >= rules.rank(me, child):
-                continue
-            links.reparent(session, orphan, message, "subject")
-
-
-def _adopt_thread_index(ctx: Context, message: Message) -> None:
-    session = ctx.session
-    ti = message.thread_index
-    assert ti is not None
-    stmt = select(Message).where(
-        Message.archive_id == ctx.archive.id,
-        Message.conversation_key == message.conversation_key,
-        Message.thread_reason.in_(("thread-index", *ADOPTABLE)),
-        Message.is_ghost.is_(False),
-        Message.duplicate_of_id.is_(None),
-        Message.id != message.id,
-    )
-    for orphan in list(session.scalars(stmt)):
-        if not orphan.thread_index or len(orphan.thread_index) <= len(ti) or not orphan.thread_index.startswith(ti):
-            continue
-        current = session.get(Message, orphan.parent_id) if orphan.parent_id is not None else None
-        if (
-            current is not None
-            and orphan.thread_reason == "thread-index"
-            and len(current.thread_index or "") >= len(ti)
-        ):
-            continue
-        links.reparent(session, orphan, message, "thread-index")

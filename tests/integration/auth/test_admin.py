@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from support.auth import ADMIN, SECRET, csrf_of, flood_thread, ingest, mail, moderate
+from support.auth import ADMIN, SECRET, csrf_of, flood_thread, mail, moderate
 from click.testing import CliRunner
 from sqlalchemy import inspect, select, text
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from support.auth import CC_MEMBER, MEMBER, OUTSIDER, PRIVATE, SECRET, csrf_of, ingest, link_in, mail, sign_in

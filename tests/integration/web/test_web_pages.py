@@ -72,9 +72,6 @@ def test_auto_reply_alone_leaves_thread_unanswered(client, db, settings, clock):
 
 
 def test_pagination(db, clock, settings_factory, sqlite_url):
-    from replyall.db.archives import sync_archives
-    from replyall.db.engine import Database
-
     settings = settings_factory(sqlite_url, web={"per_page": 2, "base_url": "http://archive.test",
                                                  "secret_key": "test-secret-key-that-is-long-enough"})
     ingest(db, settings, clock, *[make_mail(f"p{i}@x.org", subject=f"Topic {i}", date=T0 + timedelta(days=i)) for i in range(5)])
