@@ -82,8 +82,10 @@ class Database:
         )
         workers = 1 if is_sqlite(engine) else 8
         self._writer = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="db-write")
-        # write_connection(): each writer thread keeps one Core connection checked out,
-        # so the hot path skips the pool's checkout, ping and reset-on-return per batch.
+        # write_connection() on SQLite: the one writer thread keeps one Core connection
+        # checked out, so the hot path skips the pool's checkout and reset per batch. Not
+        # on PostgreSQL: eight writer threads holding connections would starve the pool
+        # the web and the worker share, and there a checkout is small beside a round trip.
         self._held = threading.local()
         self._held_all: list[Connection] = []
 
@@ -125,12 +127,15 @@ class Database:
         """
 
         def run() -> T:
+            if self.dialect != "sqlite":
+                with self.engine.begin() as conn:
+                    return fn(conn)
             conn = getattr(self._held, "conn", None)
             if conn is None or conn.closed:
                 conn = self._held.conn = self.engine.connect()
                 self._held_all.append(conn)
-            # A connection the database dropped is invalidated by the failed statement;
-            # SQLAlchemy reconnects it on next use, so no stale state survives an error.
+            # A connection that failed is invalidated by the failed statement; SQLAlchemy
+            # reconnects it on next use, so no stale state survives an error.
             with conn.begin():
                 return fn(conn)
 
