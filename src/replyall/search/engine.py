@@ -70,11 +70,11 @@ CANDIDATES = 1_000
 GROWTH = 8
 #: At least this many candidate messages per thread the page needs (deep pages read more).
 CANDIDATES_PER_THREAD = 8
-#: A query matching more messages than this ranks only its newest RANK_WINDOW
-#: matches. bm25 (ts_rank on PostgreSQL) costs a lookup per match, so without a bound the commonest words
-#: ("signed", in a quarter of a kernel list) grow linearly with the archive; a word that
-#: common barely moves bm25 anyway, and recency breaks the ties. The total is then an
-#: estimate ("about N"), like the candidates' one below.
+#: A query matching more messages than this ranks only its newest RANK_WINDOW matches.
+#: bm25 (ts_rank on PostgreSQL) costs a lookup per match, so without a bound the
+#: commonest words ("signed", in a quarter of a kernel list) grow linearly with the
+#: archive; a word that common barely moves bm25 anyway, and recency breaks the ties.
+#: The total is then an estimate ("about N"), like the candidates' one below.
 RANK_WINDOW = 10_000
 
 
