@@ -9,14 +9,12 @@ import time
 from datetime import datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import format_datetime
 
 from aiosmtpd.smtp import SMTP
 from sqlalchemy import select
 
-from replyall.db.models import Archive
-from replyall.intake.store import store_raw
-from replyall.pipeline.runner import drain
+from support.web import ingest as web_ingest
+from support.web import make_mail
 
 PRIVATE = "private@archive.example.org"
 PUBLIC = "comms-network@archive.example.org"
@@ -80,32 +78,17 @@ def mail(
     references: list[str] | None = None, headers: dict[str, str] | None = None,
     attachment: tuple[str, bytes] | None = None,
 ) -> bytes:
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = to
-    if cc:
-        msg["Cc"] = cc
-    msg["Subject"] = subject
-    msg["Message-ID"] = f"<{mid}>"
-    msg["Date"] = format_datetime(date)
-    if parent:
-        msg["In-Reply-To"] = f"<{parent}>"
-        msg["References"] = " ".join(f"<{r}>" for r in (references or [parent]))
-    for key, value in (headers or {}).items():
-        msg[key] = value
-    msg.set_content(body)
-    if attachment:
-        msg.add_attachment(attachment[1], maintype="text", subtype="plain", filename=attachment[0])
-    return msg.as_bytes()
+    """A message to the members-only archive by default (support.web.make_mail with these defaults)."""
+    return make_mail(
+        mid, sender=sender, to=to, cc=cc, subject=subject, body=body, date=date, parent=parent,
+        references=references, headers=headers,
+        attachments=[(attachment[0], "text/plain", attachment[1])] if attachment else (),
+    )
 
 
 def ingest(db, settings, clock, *raws: bytes, slug: str = "private-list") -> None:
-    with db.transaction() as session:
-        archive_id = session.scalar(select(Archive.id).where(Archive.slug == slug))
-        for raw in raws:
-            store_raw(session, archive_id, raw, clock=clock, source="smtp")
-    counts = drain(db, settings, clock)
-    assert counts.get("done", 0) == len(raws), counts
+    """support.web.ingest into the members-only archive by default."""
+    web_ingest(db, settings, clock, *raws, slug=slug)
 
 
 def flood_thread(db, settings, clock, first: str, reply: str, when: datetime) -> dict:

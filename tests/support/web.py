@@ -17,14 +17,20 @@ PRIVATE = "private@archive.example.org"
 
 
 def make_mail(
-    mid: str, *, subject: str = "Winter campaign", sender: tuple[str, str] = ("Jane Doe", "jane@council.gov.uk"),
+    mid: str, *, subject: str = "Winter campaign", sender: str | tuple[str, str] = ("Jane Doe", "jane@council.gov.uk"),
     date: datetime, body: str = "Hello all,\n\nAny ideas?\n", parent: str | None = None,
-    references: list[str] | None = None, to: str = LIST, headers: dict[str, str] | None = None,
+    references: list[str] | None = None, to: str = LIST, cc: str | None = None, headers: dict[str, str] | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
 ) -> bytes:
+    """An RFC 5322 message; `sender` is a From value or a (name, address) pair."""
     msg = EmailMessage()
-    msg["From"] = f'"{sender[0]}" <{sender[1]}>' if sender[0] else sender[1]
+    if isinstance(sender, str):
+        msg["From"] = sender
+    else:
+        msg["From"] = f'"{sender[0]}" <{sender[1]}>' if sender[0] else sender[1]
     msg["To"] = to
+    if cc:
+        msg["Cc"] = cc
     msg["Subject"] = subject
     msg["Message-ID"] = f"<{mid}>"
     msg["Date"] = format_datetime(date)
