@@ -283,3 +283,20 @@ def test_dot_line_after_bare_lf_does_not_end_the_data(live, db):
         assert client.getreply()[0] == 250
     rows = raw_rows(db)
     assert len(rows) == 1 and b"Subject: forged" in rows[0].raw
+
+
+def test_envelope_address_syntax(live, db):
+    """Null sender accepted (bounces use it), malformed addresses refused, bare addresses read."""
+    with live.client() as client:
+        client.ehlo("client.test")
+        assert client.mail("<>")[0] == 250
+        assert client.rcpt("comms-network@archive.example.org")[0] == 250
+        client.rset()
+        code, reply = client.docmd("MAIL FROM:<alice@@council.test>")
+        assert code == 553 and b"malformed" in reply.lower()
+        code, _ = client.docmd("MAIL FROM:alice@council.test")  # without brackets, as some scripts send
+        assert code == 250
+        code, _ = client.docmd("RCPT TO:<@relay.test:comms-network@archive.example.org>")  # a source route
+        assert code == 250
+        assert client.docmd("RCPT TO:<comms-network@@archive.example.org>")[0] == 553
+    assert raw_rows(db) == []
