@@ -38,10 +38,11 @@ _PHRASES = re.compile(
     r"google groups|subscribed to the|list archives?|"
     r"registered (?:office|in england|company)|company (?:number|registration)|"
     r"data protection|privacy (?:notice|policy)|gdpr|"
-    r"vertraulich|nicht der richtige adressat|bitte benachrichtigen|"
-    r"confidentiel|destinataire|merci de (?:le )?détruire|"
-    r"vertrouwelijk|geadresseerde|"
-    r"riservat[oa]|destinatario|confidencial",
+    r"vertraulich|nicht der richtige adressat|bitte benachrichtigen|irrtümlich|ausschließlich für|"
+    r"confidentiel|destinataire|merci de (?:le )?détruire|par erreur|usage exclusif|"
+    r"vertrouwelijk|geadresseerde|per abuis|uitsluitend bestemd|"
+    r"riservat[oaie]|destinatari[oa]|per errore|uso esclusivo|"
+    r"confidencial|por (?:error|engano)|uso exclusivo",
     re.I,
 )
 _LABEL = re.compile(
@@ -86,14 +87,22 @@ def fingerprint(block: Iterable[str]) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+def _hits(block: list[str]) -> set[str]:
+    return {m.group(0).lower() for m in _PHRASES.finditer(" ".join(s.strip() for s in block))}
+
+
 def _is_disclaimer(block: list[str], after_separator: bool) -> bool:
-    text = " ".join(s.strip() for s in block)
-    hits = {m.group(0).lower() for m in _PHRASES.finditer(text)}
+    hits = _hits(block)
     if len(hits) >= 2:
         return True
-    if hits and (after_separator or _LABEL.match(block[0]) or _SELF_CONTAINED.search(text)):
+    if hits and (after_separator or _LABEL.match(block[0]) or _SELF_CONTAINED.search(" ".join(block))):
         return True
     return False
+
+
+def _contact_lines(block: list[str]) -> bool:
+    """A short block of company details: an address line, "tel ... fax ... e-mail ..."."""
+    return len(block) <= 4 and any(P.RE_PHONE.search(s) or P.RE_EMAIL.search(s) for s in block)
 
 
 class BoilerplateMatcher(Protocol):
@@ -113,11 +122,18 @@ def find_disclaimer(
 
     Walks paragraphs upwards from the bottom while each is a disclaimer (built-in
     phrases) or learned boilerplate; a separator line above the first one joins it.
+    A notice often runs over several paragraphs of which only the first says enough
+    on its own ("... riservate e per uso esclusivo del destinatario." / "Persone
+    diverse dal destinatario ..."), and a corporate footer closes with a rule and the
+    company's address and phone numbers: such paragraphs join a footer when a
+    disclaimer stands above them, never on their own. A `-- ` delimiter with
+    nothing but the footer below it introduces the footer and goes with it.
     The first paragraph is the reply and never a footer, unless `allow_first` (for
     text below a quote, where a list footer often stands alone).
     """
     paras = paragraphs(lines, start, end)
     cut: int | None = None
+    closed = False  # a rule closes the text: company details above it may be footer
     for k in range(len(paras) - 1, -1 if allow_first else 0, -1):
         a, b = paras[k]
         block = lines[a:b]
@@ -133,7 +149,18 @@ def find_disclaimer(
         if sep and len(block) == 1 and cut is not None:
             cut = a  # the separator line above a footer
             continue
+        if k == len(paras) - 1 and P.RE_SEPARATOR.match(block[-1]):
+            # A closing rule: may close a footer; cut only if a disclaimer turns up above.
+            closed, content = True, content[:-1]
+        if not content or _hits(content) or (closed and _contact_lines(content)):
+            continue  # joins a footer if a disclaimer turns up above it
         break
+    if cut is not None:
+        above = cut - 1
+        while above >= start and not lines[above].strip():
+            above -= 1
+        if above >= start and P.RE_SIG_DASHES.match(lines[above]) and (allow_first or above > paras[0][0]):
+            cut = above
     return cut
 
 

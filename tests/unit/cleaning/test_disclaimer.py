@@ -46,3 +46,37 @@ def test_learned_boilerplate_needs_several_senders():
     assert clean_text(msg, from_address="x@other.org", boilerplate=learner, use_ml=False).disclaimer == ""
     learner.observe(f"Third.\n\n{footer}", "dan@elsewhere.org")
     assert clean_text(msg, from_address="x@other.org", boilerplate=learner, use_ml=False).disclaimer == footer
+
+
+# A corporate footer as Italian companies send it (the shape of strip-unquotemail's
+# email_7, rewritten): a notice over three paragraphs of which only the first says
+# enough on its own, then the company's details, framed by rules, under "-- ".
+FRAMED_FOOTER = (
+    "-- \n\n" + "_" * 60 + "\n\n"
+    "Le informazioni contenute in questo messaggio sono riservate e per uso esclusivo del destinatario.\n\n"
+    "Persone diverse dal destinatario non possono copiare il messaggio.\n\n"
+    "Se ricevete questo messaggio per errore, Vi preghiamo di cancellarlo.\n\n"
+    "Azienda Srl - 00100 ROMA\ntel 06-1234567 fax 06-1234568 e-mail info@azienda.example\n"
+    + "_" * 60
+)
+
+
+def test_framed_footer_in_another_language_is_one_disclaimer():
+    c = clean_text(f"Va bene, grazie.\n\nMarco\n\n{FRAMED_FOOTER}", use_ml=False)
+    assert c.body == "Va bene, grazie.\n\nMarco" and c.signature == ""
+    assert c.disclaimer == FRAMED_FOOTER
+
+
+def test_framed_footer_below_the_quote_of_a_top_posted_reply():
+    quote = "Il giorno 8 dic 2016, Anna <anna@example.org> ha scritto:\n> Ciao\n> Una domanda?\n"
+    c = clean_text(f"Risposta breve.\n\n{quote}\n{FRAMED_FOOTER}", use_ml=False)
+    assert c.body == "Risposta breve." and c.signature == "" and c.disclaimer == FRAMED_FOOTER
+
+
+def test_weak_paragraphs_join_a_footer_only_below_a_disclaimer():
+    # One phrase ("mailing list") or a phone number is not a footer on its own ...
+    text = "Can anyone share the mailing list for the press office?\n\nCall me on 01234 567890.\n\n" + "_" * 20
+    assert clean_text(f"Hi all,\n\n{text}", use_ml=False).disclaimer == ""
+    # ... and a signature with contact details above a notice stays the signature.
+    c = clean_text(f"Agreed.\n\n-- \nAnn Smith\nTel 01234 567890\n\n{NOTICE}", use_ml=False)
+    assert c.signature == "-- \nAnn Smith\nTel 01234 567890" and c.disclaimer == NOTICE
