@@ -138,7 +138,8 @@ def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: 
     reply_end = len(region)
     if cut is not None:
         for i in range(cut, reply_end):
-            labels[lo + i] = DISCLAIMER
+            # History quoted under the reply with the list footer it carried: still quote.
+            labels[lo + i] = QUOTE if QUOT_PATTERN.match(region[i]) else DISCLAIMER
         reply_end = cut
     sig = find_signature(region[:reply_end], sender=from_address, use_ml=use_ml, cache_dir=cache_dir)
     if sig is not None and sig >= top and any(region[i].strip() for i in range(top, sig)):

@@ -100,6 +100,10 @@ def _is_disclaimer(block: list[str], after_separator: bool) -> bool:
     return False
 
 
+def _quoted(block: list[str]) -> bool:
+    return any(line.lstrip().startswith(">") for line in block if line.strip())
+
+
 def _contact_lines(block: list[str]) -> bool:
     """A short block of company details: an address line, "tel ... fax ... e-mail ..."."""
     return len(block) <= 4 and any(P.RE_PHONE.search(s) or P.RE_EMAIL.search(s) for s in block)
@@ -205,6 +209,18 @@ class MemoryBoilerplateStore:
 
 ARCHIVE_SCOPE = "*"
 
+# Public mail services: their users share a domain but no organisation, so no
+# footer of theirs is the domain's. Two Gmail users quoting the same paragraph, or
+# greeting a list the same way, must not teach the domain a footer; such blocks
+# still count across the archive, where it takes more senders.
+SHARED_DOMAINS = frozenset({
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "hotmail.co.uk", "live.com", "live.co.uk",
+    "msn.com", "yahoo.com", "yahoo.co.uk", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com",
+    "protonmail.com", "proton.me", "gmx.de", "gmx.net", "gmx.com", "web.de", "mail.ru", "yandex.ru",
+    "qq.com", "163.com", "126.com", "btinternet.com", "sky.com", "virginmedia.com", "fastmail.com",
+})
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
 
 def _domain(address: str | None) -> str | None:
     if not address or "@" not in address:
@@ -218,7 +234,10 @@ class BoilerplateLearner:
 
     A block seen from `domain_senders` distinct senders of one domain, or from
     `archive_senders` distinct senders anywhere in the archive, is boilerplate.
-    One person's repeated block is their signature, not boilerplate.
+    One person's repeated block is their signature, not boilerplate. A block must
+    say something (`min_words` words): a greeting ("Dear Jailhouse community,") or
+    a git "From: Name <address>" line that several people send is not a footer.
+    Quoted lines are never learned: the same quote in several replies is history.
     """
 
     store: BoilerplateStore
@@ -226,18 +245,20 @@ class BoilerplateLearner:
     archive_senders: int = 3
     tail_paragraphs: int = 3
     min_chars: int = 20
+    min_words: int = 6
+
+    def _learnable(self, block: list[str]) -> bool:
+        text = " ".join(block).strip()
+        if len(text) < self.min_chars or len(_WORD.findall(P.RE_EMAIL.sub(" ", text))) < self.min_words:
+            return False
+        return not _quoted(block)
 
     def candidates(self, lines: list[str], end: int | None = None) -> list[list[str]]:
         """Blocks worth remembering: the first paragraph and the last few before `end`."""
         end = len(lines) if end is None else end
         paras = paragraphs(lines, 0, end)
         picked = paras[:1] + paras[1:][-self.tail_paragraphs:]
-        out = []
-        for a, b in picked:
-            block = lines[a:b]
-            if len(" ".join(block).strip()) >= self.min_chars:
-                out.append(block)
-        return out
+        return [lines[a:b] for a, b in picked if self._learnable(lines[a:b])]
 
     def observe(self, text: str, from_address: str | None) -> None:
         """Record the candidate blocks of one message's reply part (quote already cut)."""
@@ -249,13 +270,14 @@ class BoilerplateLearner:
             fp = fingerprint(block)
             sample = "\n".join(block)
             self.store.record(ARCHIVE_SCOPE, fp, sender, sample)
-            if domain:
+            if domain and domain not in SHARED_DOMAINS:
                 self.store.record("domain:" + domain, fp, sender, sample)
 
     def is_boilerplate(self, block: list[str], domain: str | None) -> bool:
-        if len(" ".join(block).strip()) < self.min_chars:
+        if not self._learnable(block):
             return False
         fp = fingerprint(block)
-        if domain and self.store.sender_count("domain:" + domain, fp) >= self.domain_senders:
+        shared = domain is None or domain in SHARED_DOMAINS
+        if not shared and self.store.sender_count("domain:" + domain, fp) >= self.domain_senders:
             return True
         return self.store.sender_count(ARCHIVE_SCOPE, fp) >= self.archive_senders

@@ -80,3 +80,42 @@ def test_weak_paragraphs_join_a_footer_only_below_a_disclaimer():
     # ... and a signature with contact details above a notice stays the signature.
     c = clean_text(f"Agreed.\n\n-- \nAnn Smith\nTel 01234 567890\n\n{NOTICE}", use_ml=False)
     assert c.signature == "-- \nAnn Smith\nTel 01234 567890" and c.disclaimer == NOTICE
+
+
+def _learner_after(*messages: tuple[str, str]) -> BoilerplateLearner:
+    learner = BoilerplateLearner(MemoryBoilerplateStore())
+    for text, sender in messages:
+        learner.observe(text, sender)
+    return learner
+
+
+def test_greetings_and_git_from_lines_are_not_learned():
+    greeting, git_from = "Dear Comms Network colleagues,", "From: Jan Kiszka <jan.kiszka@siemens.example>"
+    senders = ("a@council.example", "b@council.example", "c@trust.example", "d@police.example")
+    learner = _learner_after(*((f"{greeting}\n\nOur answer {i}.", s) for i, s in enumerate(senders)),
+                             *((f"{git_from}\n\nFix {i}.", s) for i, s in enumerate(senders)))
+    for block in (greeting, git_from):
+        c = clean_text(f"{block}\n\nSomething new.", from_address="e@council.example", boilerplate=learner, use_ml=False)
+        assert c.body == f"{block}\n\nSomething new." and c.disclaimer == ""
+
+
+def test_a_public_mail_domain_teaches_no_footer():
+    block = "Has anyone got a social media policy they could share with the network?"
+    learner = _learner_after((f"Hi all,\n\n{block}", "ann@gmail.com"), (f"Hello,\n\n{block}", "bob@gmail.com"))
+    msg = f"Hi,\n\nWe are updating ours.\n\n{block}"
+    assert clean_text(msg, from_address="cat@gmail.com", boilerplate=learner, use_ml=False).disclaimer == ""
+    # An organisation's domain does learn from two senders.
+    learner = _learner_after((f"Hi all,\n\n{block}", "ann@nhs.example"), (f"Hello,\n\n{block}", "bob@nhs.example"))
+    assert clean_text(msg, from_address="cat@nhs.example", boilerplate=learner, use_ml=False).disclaimer == block
+
+
+def test_quoted_history_is_never_learned_and_stays_quote():
+    history = "> On Monday, Ann wrote:\n> Please see the attached policy and tell me what you think of it."
+    learner = _learner_after(*((f"Agreed.\n\n{history}", f"{n}@council.example") for n in "abcd"))
+    assert learner.candidates(f"Agreed.\n\n{history}".splitlines()) == []
+    footer = ("-- \nYou received this message because you are subscribed to the Google Groups \"Comms\" group.\n"
+              "To unsubscribe from this group, send an email to comms+unsubscribe@googlegroups.example.")
+    text = (f"On Monday, Ann wrote:\n> Any views?\n\nYes, see below.\n\nJan\n\n"
+            f"> {footer.splitlines()[1]}\n> {footer.splitlines()[2]}\n\n{footer}")
+    c = clean_text(text, use_ml=False)
+    assert c.disclaimer == footer and "> You received this message" in c.quote
