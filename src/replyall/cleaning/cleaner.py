@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replyall.cleaning.disclaimer import BoilerplateMatcher, _domain, find_banner, find_disclaimer
-from replyall.cleaning.html_quotes import QUOTE_MARK, html_to_marked_text
+from replyall.cleaning.html_quotes import QUOTE_END, QUOTE_MARK, html_to_marked_text
 from replyall.cleaning import patterns as P
-from replyall.cleaning.quotes import QUOT_PATTERN, find_quote, is_splitter_at, split_inline_headers
+from replyall.cleaning.quotes import (
+    QUOT_PATTERN, find_quote, forward_banner, forward_header, is_splitter_at, split_inline_headers,
+)
 from replyall.cleaning.signature import find_signature
 
 __all__ = ["BODY", "QUOTE", "SIGNATURE", "DISCLAIMER", "Cleaned", "clean_text"]
@@ -49,11 +51,29 @@ def _label_lines(
     boilerplate: BoilerplateMatcher | None,
     use_ml: bool,
     cache_dir: Path | None,
+    quote_to: int | None = None,
 ) -> list[str]:
+    if quote_from is not None and quote_to is not None:
+        # HTML markup closed the quote and text follows it: above it as usual, then
+        # either the reply written below the quote, or the signature and footer of a
+        # reply written above it (or an answer between quotes, which stays body).
+        kw = dict(from_address=from_address, boilerplate=boilerplate, use_ml=use_ml, cache_dir=cache_dir)
+        labels = _label_lines(lines[:quote_from], quote_from, **kw) + [QUOTE] * (quote_to - quote_from)
+        labels += [BODY] * (len(lines) - quote_to)
+        domain = _domain(from_address)
+        if any(lines[i].strip() for i in range(quote_from)):
+            _label_tail(lines, labels, quote_to, len(lines), domain, boilerplate)
+            return labels
+        return _label_reply(lines, labels, quote_to, len(lines), domain, boilerplate, from_address, use_ml, cache_dir)
     labels = [BODY] * len(lines)
     end = len(lines) if quote_from is None else quote_from
     domain = _domain(from_address)
     span = find_quote(lines[:end])
+    head = forward_header(lines[:end]) if span is None and quote_from is None else None
+    if head is not None:  # only a forward: its headers are quote, what it says is the content
+        for i in range(head.start, head.end):
+            labels[i] = QUOTE
+        return _label_reply(lines, labels, head.end, end, domain, boilerplate, from_address, use_ml, cache_dir)
     if span is not None and not any(lines[i].strip() for i in range(span.start)) and quote_from is None:
         # Nothing above and nothing below: a message forwarded or pasted without a
         # note. Its header lines are the quote; what it says is the content.
@@ -91,7 +111,7 @@ def _label_tail(lines: list[str], labels: list[str], lo: int, hi: int, domain: s
                 boilerplate: BoilerplateMatcher | None) -> None:
     """Text below the quote of a top-posted reply: a list footer, or the author's "-- " signature.
 
-    Anything else there is an interleaved answer and stays body.
+    Anything else there is an interleaved answer and stays body, above any footer.
     """
     first = next(i for i in range(lo, hi) if lines[i].strip())
     cut = find_disclaimer(lines, lo, hi, domain=domain, learned=boilerplate, allow_first=True)
@@ -102,9 +122,9 @@ def _label_tail(lines: list[str], labels: list[str], lo: int, hi: int, domain: s
     if P.RE_SIG_DASHES.match(lines[first]):
         for i in range(first, hi):
             labels[i] = SIGNATURE
-        if cut is not None:
-            for i in range(cut, hi):
-                labels[i] = DISCLAIMER
+    if cut is not None:
+        for i in range(cut, hi):
+            labels[i] = QUOTE if QUOT_PATTERN.match(lines[i]) else DISCLAIMER
 
 
 def _says_something(region: list[str]) -> bool:
@@ -125,14 +145,18 @@ def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: 
     """Label the banner, disclaimer and signature of the reply proper, lines[lo:hi]."""
     region = lines[lo:hi]
     top = find_banner(region, len(region), domain=domain, learned=boilerplate)
-    cut = find_disclaimer(region, top, len(region), domain=domain, learned=boilerplate)
+    # Text that opens with "-- " has no reply above its footer (mail whose content
+    # is its attachments): then the first paragraph may be the footer too.
+    first = next((i for i in range(top, len(region)) if region[i].strip()), None)
+    bare = first is not None and P.RE_SIG_DASHES.match(region[first]) is not None
+    cut = find_disclaimer(region, top, len(region), domain=domain, learned=boilerplate, allow_first=bare)
     if boilerplate is not None and not _says_something(region[top:cut]):
         # Learned blocks never take the whole message: in a reply-all storm many
         # people send the same plea ("Please remove me from this list"), which the
         # learner sees from several senders; when it is all a message says, it is
         # the message, not boilerplate.
         top = find_banner(region, len(region), domain=domain)
-        cut = find_disclaimer(region, top, len(region), domain=domain)
+        cut = find_disclaimer(region, top, len(region), domain=domain, allow_first=bare)
     for i in range(top):
         labels[lo + i] = DISCLAIMER
     reply_end = len(region)
@@ -141,6 +165,11 @@ def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: 
             # History quoted under the reply with the list footer it carried: still quote.
             labels[lo + i] = QUOTE if QUOT_PATTERN.match(region[i]) else DISCLAIMER
         reply_end = cut
+    # A forwarded message under a note is content, but its header lines and its
+    # author's sign-off are not this sender's signature: look above the banner only.
+    banner = forward_banner(region[:reply_end])
+    if banner is not None:
+        reply_end = banner
     sig = find_signature(region[:reply_end], sender=from_address, use_ml=use_ml, cache_dir=cache_dir)
     if sig is not None and sig >= top and any(region[i].strip() for i in range(top, sig)):
         for i in range(sig, reply_end):
@@ -177,15 +206,20 @@ def clean_text(
     Pure: nothing is learned or written here, except the signature model cache.
     """
     quote_from: int | None = None
+    quote_to: int | None = None
     source = text or ""
     if html and html.strip():
         rendered, marked = html_to_marked_text(html)
-        if rendered.replace(QUOTE_MARK, "").strip():
+        if rendered.replace(QUOTE_MARK, "").replace(QUOTE_END, "").strip():
             source = rendered
             if marked:
-                before, _, _ = rendered.partition(QUOTE_MARK)
+                # Each mark stands on a line of its own, left empty when it is removed.
+                before, _, rest = rendered.partition(QUOTE_MARK)
                 quote_from = before.count("\n")
-                source = rendered.replace(QUOTE_MARK, "")
+                quoted, closed, _ = rest.partition(QUOTE_END)
+                if closed:
+                    quote_to = quote_from + quoted.count("\n")
+                source = rendered.replace(QUOTE_MARK, "").replace(QUOTE_END, "")
     source = source.replace("\r\n", "\n").replace("\r", "\n")
     lines = source.split("\n")
     if quote_from is None:
@@ -205,6 +239,7 @@ def clean_text(
         boilerplate=boilerplate,
         use_ml=use_ml,
         cache_dir=cache_dir,
+        quote_to=None if quote_to is None or quote_to >= len(head) else quote_to,
     )
     # Past _MAX_LINES the text is kept as body: cleaning it would cost more than it
     # gives, and a body that long is rarely a reply-all.

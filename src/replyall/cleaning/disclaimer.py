@@ -87,12 +87,20 @@ def fingerprint(block: Iterable[str]) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+# Longer blocks are code, logs or prose, never a footer; the phrase search costs
+# time in proportion to the text, and patch mail has paragraphs of many kilobytes.
+_MAX_FOOTER_CHARS = 4000
+
+
 def _hits(block: list[str]) -> set[str]:
-    return {m.group(0).lower() for m in _PHRASES.finditer(" ".join(s.strip() for s in block))}
+    text = " ".join(s.strip() for s in block)
+    if len(text) > _MAX_FOOTER_CHARS and not _quoted(block):  # quoted history: see find_disclaimer
+        return set()
+    return {m.group(0).lower() for m in _PHRASES.finditer(text)}
 
 
-def _is_disclaimer(block: list[str], after_separator: bool) -> bool:
-    hits = _hits(block)
+def _is_disclaimer(block: list[str], after_separator: bool, hits: set[str] | None = None) -> bool:
+    hits = _hits(block) if hits is None else hits
     if len(hits) >= 2:
         return True
     if hits and (after_separator or _LABEL.match(block[0]) or _SELF_CONTAINED.search(" ".join(block))):
@@ -141,10 +149,17 @@ def find_disclaimer(
     for k in range(len(paras) - 1, -1 if allow_first else 0, -1):
         a, b = paras[k]
         block = lines[a:b]
+        if cut is not None and _quoted(block):
+            # History quoted at the very end, right above the footer: the caller keeps
+            # its quoted lines as quote. (A quote that carried its own list footer is
+            # caught by the phrases below, whatever its length.)
+            cut = a
+            continue
         sep = P.RE_SEPARATOR.match(block[0]) is not None
         content = block[1:] if sep and len(block) > 1 else block
         prev_sep = k > 0 and P.RE_SEPARATOR.match(lines[paras[k - 1][1] - 1]) is not None
-        if _is_disclaimer(content, sep or prev_sep) or (learned and learned.is_boilerplate(block, domain)):
+        hits = _hits(content)
+        if _is_disclaimer(content, sep or prev_sep, hits) or (learned and learned.is_boilerplate(block, domain)):
             cut = a
             if prev_sep and not sep:
                 pa, pb = paras[k - 1]
@@ -156,7 +171,8 @@ def find_disclaimer(
         if k == len(paras) - 1 and P.RE_SEPARATOR.match(block[-1]):
             # A closing rule: may close a footer; cut only if a disclaimer turns up above.
             closed, content = True, content[:-1]
-        if not content or _hits(content) or (closed and _contact_lines(content)):
+            hits = _hits(content)
+        if not content or hits or (closed and _contact_lines(content)):
             continue  # joins a footer if a disclaimer turns up above it
         break
     if cut is not None:

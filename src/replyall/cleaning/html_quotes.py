@@ -9,7 +9,7 @@ from lxml import etree
 
 from replyall.mail.html import parse_html, render_element
 
-__all__ = ["QUOTE_MARK", "html_to_marked_text"]
+__all__ = ["QUOTE_END", "QUOTE_MARK", "html_to_marked_text"]
 
 #: Inserted where the quotation starts; private-use characters never occur in mail text.
 QUOTE_MARK = "\ue000replyall-quote\ue000"
@@ -88,7 +88,10 @@ def html_to_marked_text(html: str) -> tuple[str, bool]:
 
     Returns (text, marked). The earliest marker in document order wins: our client
     markers, Outlook's bordered header div, and whatever talon's HTML cutters
-    (gmail_quote, blockquote, Microsoft, by id, From block) would remove.
+    (gmail_quote, blockquote, Microsoft, by id, From block) would remove. The mark
+    means "from here on is history" up to QUOTE_END, which is there only when text
+    follows a marker that holds the whole quote. Both are left out when nothing but
+    white space stands outside the quote.
     """
     root = parse_html(html)
     if root is None:
@@ -113,13 +116,44 @@ def html_to_marked_text(html: str) -> tuple[str, bool]:
     first = min(candidates, key=lambda el: index.get(id(el), 1 << 30))
     if first is root or first.getparent() is None:
         return render_element(root), False
-    _insert_mark(first)
+    _insert_mark(first, QUOTE_MARK, before=True)
+    if _is_container(first):
+        # Gmail puts a reply written below the quote inside its gmail_quote div, after
+        # the blockquote (and interleaved answers between blockquotes): the quote
+        # closes with the container's first blockquote when it has one.
+        inner = None if first.tag == "blockquote" else next(first.iter("blockquote"), None)
+        _insert_mark(first if inner is None else inner, QUOTE_END, before=False)
     text = render_element(root)
-    return text, QUOTE_MARK in text
+    before, _, rest = text.partition(QUOTE_MARK)
+    quoted, _, after = rest.partition(QUOTE_END)
+    if not before.strip() and not after.strip():
+        # The whole message inside quote markup (a forward without a note, or a client
+        # that wraps everything): the markup does not say where the reply is, so the
+        # rendered text (blockquotes as "> " lines) goes to the text/plain rules.
+        return before + quoted + after, False
+    if not after.strip():
+        return before + QUOTE_MARK + quoted + after, True
+    return before + QUOTE_MARK + quoted + QUOTE_END + after, True
 
 
-def _insert_mark(el: etree._Element) -> None:
+#: Closes the quotation of a marker that holds all of it, when text follows it (a reply
+#: written below the quote, a signature, a list footer).
+QUOTE_END = "\ue000replyall-quote-end\ue000"
+# Markers that hold the whole quotation (not just its header line): what follows
+# them is not quoted.
+_CONTAINER_CLASSES = frozenset({"gmail_quote", "gmail_quote_container", "yahoo_quoted", "moz-forward-container"})
+
+
+def _is_container(el: etree._Element) -> bool:
+    return el.tag == "blockquote" or bool(_CONTAINER_CLASSES & set((el.get("class") or "").split()))
+
+
+def _insert_mark(el: etree._Element, mark_text: str, *, before: bool) -> None:
     # A <div> carrying only the mark makes it a line of its own in the text.
     mark = etree.Element("div")
-    mark.text = QUOTE_MARK
-    el.addprevious(mark)
+    mark.text = mark_text
+    if before:
+        el.addprevious(mark)
+    else:  # directly after the element, ahead of the text that follows it (its tail)
+        mark.tail, el.tail = el.tail, None
+        el.addnext(mark)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import regex
 from talon import quotations as talon_q
 
 from replyall.cleaning import patterns as P
 
-__all__ = ["QUOT_PATTERN", "QuoteSpan", "find_quote", "is_splitter_at"]
+__all__ = ["QUOT_PATTERN", "QuoteSpan", "find_quote", "forward_banner", "forward_header", "is_splitter_at"]
 
 #: A ">"-quoted line, as talon recognises it.
 QUOT_PATTERN = talon_q.QUOT_PATTERN
@@ -247,6 +249,48 @@ def _after_device_line(lines: list[str], markers: str) -> int | None:
                     return j
             return None
     return None
+
+
+def forward_header(lines: list[str]) -> QuoteSpan | None:
+    """The banner and header lines of a message that is only a forward, with no note above.
+
+    find_quote() keeps a forward whole (it is new content for the thread); when
+    nothing stands above it, its "From: / Date: / Subject:" lines are still the old
+    message's headers, not the sender's text or signature.
+    """
+    first = next((i for i, line in enumerate(lines[:_MAX_LINES]) if line.strip()), None)
+    if first is None or not _is_forward_banner(lines, first):
+        return None
+    markers = _mark(lines[:_MAX_LINES])  # only for forwards: the header lines after the banner
+    end = first
+    while end < len(markers) and markers[end] in "fs":
+        end += 1
+    return QuoteSpan(first, end)
+
+
+def forward_banner(lines: list[str]) -> int | None:
+    """Index of the first forward banner ("---------- Forwarded message", "Begin forwarded message:")."""
+    # One search over the whole text (a long patch mail has thousands of lines), then
+    # the line-level test on what it finds.
+    text = "\n".join(lines[:_MAX_LINES])
+    for found in _FORWARD_LINE.finditer(text):
+        i = text.count("\n", 0, found.start())
+        if _is_forward_banner(lines, i):
+            return i
+    return None
+
+
+_FORWARD_LINE = re.compile(f"(?:{P.RE_FORWARD_BANNER.pattern})|(?:{talon_q.RE_FWD.pattern})", re.I | re.M)
+
+
+def _is_forward_banner(lines: list[str], i: int) -> bool:
+    # What _mark() labels "f", without marking every line.
+    line = lines[i]
+    return (
+        bool(P.RE_FORWARD_BANNER.match(line) or talon_q.RE_FWD.match(line))
+        and not talon_q.QUOT_PATTERN.match(line)
+        and is_splitter_at(lines, i) > 0
+    )
 
 
 def find_quote(lines: list[str]) -> QuoteSpan | None:

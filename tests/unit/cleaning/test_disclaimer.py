@@ -119,3 +119,33 @@ def test_quoted_history_is_never_learned_and_stays_quote():
             f"> {footer.splitlines()[1]}\n> {footer.splitlines()[2]}\n\n{footer}")
     c = clean_text(text, use_ml=False)
     assert c.disclaimer == footer and "> You received this message" in c.quote
+
+
+def test_text_that_is_only_a_list_footer_has_no_body():
+    # Mail whose content is its attachments: the list appended its footer, nothing else.
+    footer = ("-- \nYou received this message because you are subscribed to the Google Groups \"Comms\" group.\n"
+              "To unsubscribe from this group, send an email to comms+unsubscribe@googlegroups.example.")
+    c = clean_text(f"\n{footer}\n", use_ml=False)
+    assert c.body == "" and c.disclaimer == footer
+    # Without the "-- " the first paragraph is still the reply, whatever it says.
+    assert clean_text(footer[4:], use_ml=False).body == footer[4:]
+
+
+def test_a_block_longer_than_any_footer_is_never_one():
+    # Patch mail: kilobytes of code in one paragraph, here with notice words in it.
+    code = "\n".join(f"/* {NOTICE} */ x = {i};".replace("\n", " ") for i in range(30))
+    c = clean_text(f"Here is the patch.\n\n{code}", use_ml=False)
+    assert len(code) > 4000 and c.disclaimer == "" and c.body.endswith("x = 29;")
+    assert clean_text(f"Here is the patch.\n\n{code[:600]}", use_ml=False).disclaimer != ""
+
+
+def test_history_quoted_right_above_the_footer_is_quote():
+    footer = "-- \nYou received this message because you are subscribed to the Google Groups \"Comms\" group."
+    text = (
+        "On Monday, Ann wrote:\n> Which venue?\n\nThe town hall.\n\nThanks\n  Ralf\n\n"
+        "> And the date?\n> Ann\n\n" + footer
+    )
+    c = clean_text(text, use_ml=False)
+    assert "> And the date?" in c.quote and "And the date" not in c.body
+    assert c.body.endswith("The town hall.") or c.body.endswith("Ralf")
+    assert c.disclaimer == footer

@@ -127,3 +127,27 @@ def test_name_typed_above_a_device_line_signs_with_it():
     # A one-line reply above the device line is the reply, however short.
     c = _clean("Yes please\nSent from my iPhone")
     assert c.body == "Yes please" and c.signature == "Sent from my iPhone"
+
+
+FORWARD = (
+    "---------- Forwarded message ----------\nFrom: Bob <bob@example.com>\nDate: Fri, Feb 11, 2010 at 5:59 PM\n"
+    "Subject: Venue\nTo: Mary <mary@example.com>\n\n\nThe venue has moved.\n\nBob"
+)
+
+
+def test_forward_without_a_note_keeps_headers_as_quote_and_content_as_body():
+    c = _clean(FORWARD)
+    assert c.quote.startswith("---------- Forwarded message") and c.quote.endswith("To: Mary <mary@example.com>")
+    assert "The venue has moved." in c.body and c.signature != c.quote
+
+
+def test_forwarded_headers_under_a_note_are_never_the_senders_signature(tmp_path):
+    # With the trained classifier, as the pipeline cleans: it took the header lines for one.
+    c = clean_text(f"FYI, see below.\n\n{FORWARD}", from_address="ann@example.com", cache_dir=tmp_path)
+    assert "From: Bob" not in c.signature and "From: Bob" in c.body
+
+
+def test_list_footer_under_an_interleaved_answer_is_disclaimer():
+    footer = "_______________________________________________\ncomms mailing list\nhttps://lists.example.org/mailman/listinfo/comms"
+    c = _clean(f"Count me in.\n\n{WROTE}\n> Who is coming?\n\nAnd I can bring the projector.\n\n{footer}\n")
+    assert c.body.endswith("And I can bring the projector.") and c.disclaimer == footer

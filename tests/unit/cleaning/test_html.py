@@ -47,3 +47,46 @@ def test_html_quote_markers(quote):
     c = clean_text("", html=f"<html><body>{REPLY}{quote}</body></html>", use_ml=False)
     assert c.body == "Sounds good to me."
     assert "old" in c.quote
+
+
+GMAIL_QUOTE = '<div class="gmail_quote"><div class="gmail_attr">On Mon, Bob wrote:</div><blockquote>old</blockquote></div>'
+LIST_FOOTER = (
+    "<div><br></div><div>-- <br>You received this message because you are subscribed to the Google Groups &quot;Comms&quot; group."
+    "<br>To unsubscribe from this group, send an email to comms+unsubscribe@googlegroups.example.</div>"
+)
+
+
+def test_reply_written_below_an_html_quote_is_the_body():
+    html = '<div><blockquote class="gmail_quote">Adjust the config.</blockquote><div>Done, and it works now.</div></div>'
+    c = clean_text("", html=html, use_ml=False)
+    assert c.body == "Done, and it works now." and "Adjust the config." in c.quote
+
+
+def test_list_footer_after_an_html_quote_is_disclaimer_not_quote():
+    c = clean_text("", html=f"<html><body>{REPLY}{GMAIL_QUOTE}{LIST_FOOTER}</body></html>", use_ml=False)
+    assert c.body == "Sounds good to me." and "old" in c.quote
+    assert c.disclaimer.startswith("--") and "Google Groups" in c.disclaimer and "Google" not in c.quote
+
+
+def test_answer_between_html_quotes_stays_body_above_the_footer():
+    html = f"<div>Hi Jan,</div>{GMAIL_QUOTE}<div>One more thing: the venue moved.</div>{LIST_FOOTER}"
+    c = clean_text("", html=html, use_ml=False)
+    assert c.body.startswith("Hi Jan,") and c.body.endswith("One more thing: the venue moved.")
+    assert "Google Groups" in c.disclaimer
+
+
+def test_message_wrapped_whole_in_quote_markup_keeps_its_content():
+    # Some clients (and forwards without a note) put the entire text inside gmail_quote.
+    html = '<div dir="ltr"><br><div class="gmail_quote"><div dir="ltr">Hi,<br>I am trying to run the demo.</div></div></div>'
+    c = clean_text("", html=html, use_ml=False)
+    assert c.body == "Hi,\nI am trying to run the demo."
+
+
+def test_gmail_reply_typed_below_the_blockquote_inside_gmail_quote_is_the_body():
+    html = (
+        '<div dir="ltr">On Mon, Jan wrote:<br></div><div class="gmail_quote"><blockquote class="gmail_quote">'
+        "Could you help with validating this?</blockquote><div><br></div><div>Verified with 2G and 4G boards.<br><br>"
+        "Jakub</div></div>"
+    )
+    c = clean_text("", html=html, use_ml=False)
+    assert "Verified with 2G and 4G boards." in c.body and "validating" in c.quote
