@@ -11,7 +11,7 @@ copies of every container, and the stream state (reader, futures) made new by
 asyncio's own `StreamReaderProtocol.__init__`.
 
 The copy takes whatever attributes aiosmtpd sets, so a new aiosmtpd attribute is
-carried along without code here; tests/unit/intake/test_template.py compares a
+carried along without code here; tests/unit/test_connection_template.py compares a
 copied connection with one built by `SMTP.__init__` attribute by attribute, so a
 change in aiosmtpd that the copy cannot follow fails the tests, not a delivery.
 """
@@ -61,7 +61,14 @@ class ConnectionTemplate:
         # asyncio's stream state is per connection; StreamReaderProtocol.__init__ makes it new.
         probe = asyncio.StreamReaderProtocol(asyncio.StreamReader(loop=loop), lambda r, w: None, loop=loop)
         self.stream_fields = frozenset(vars(probe))
-        self.shared = {k: v for k, v in vars(self.prototype).items() if k not in self.stream_fields}
+        # What setup() sets is not copied: it would be overwritten anyway, and a
+        # shared registry (the set of open sessions) can be large.
+        bare = cls.__new__(cls)
+        setup(bare)
+        own = vars(bare).keys()
+        self.shared = {
+            k: v for k, v in vars(self.prototype).items() if k not in self.stream_fields and k not in own
+        }
 
     def __call__(self) -> P:
         conn = self.cls.__new__(self.cls)
