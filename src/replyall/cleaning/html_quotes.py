@@ -91,7 +91,7 @@ def html_to_marked_text(html: str) -> tuple[str, bool]:
     (gmail_quote, blockquote, Microsoft, by id, From block) would remove. The mark
     means "from here on is history" up to QUOTE_END, which is there only when text
     follows a marker that holds the whole quote. Both are left out when nothing but
-    white space stands outside the quote.
+    white space stands outside the quote markup, or above it with no blockquote in it.
     """
     root = parse_html(html)
     if root is None:
@@ -117,19 +117,27 @@ def html_to_marked_text(html: str) -> tuple[str, bool]:
     if first is root or first.getparent() is None:
         return render_element(root), False
     _insert_mark(first, QUOTE_MARK, before=True)
-    if _is_container(first):
+    closer = first if _is_container(first) else None
+    if closer is None and _CITE_PREFIX & _classes(first):
+        # Thunderbird's "On ... wrote:" line, then the quote as its next sibling.
+        following = first.getnext()
+        closer = following if following is not None and _is_container(following) else None
+    cited = False  # the quote is a blockquote: quoted lines, not a wrapped message
+    if closer is not None:
         # Gmail puts a reply written below the quote inside its gmail_quote div, after
         # the blockquote (and interleaved answers between blockquotes): the quote
         # closes with the container's first blockquote when it has one.
-        inner = None if first.tag == "blockquote" else next(first.iter("blockquote"), None)
-        _insert_mark(first if inner is None else inner, QUOTE_END, before=False)
+        inner = closer if closer.tag == "blockquote" else next(closer.iter("blockquote"), None)
+        cited = inner is not None
+        _insert_mark(closer if inner is None else inner, QUOTE_END, before=False)
     text = render_element(root)
     before, _, rest = text.partition(QUOTE_MARK)
     quoted, _, after = rest.partition(QUOTE_END)
-    if not before.strip() and not after.strip():
-        # The whole message inside quote markup (a forward without a note, or a client
-        # that wraps everything): the markup does not say where the reply is, so the
-        # rendered text (blockquotes as "> " lines) goes to the text/plain rules.
+    if not before.strip() and (not after.strip() or not cited):
+        # Nothing above the quote markup and either nothing below it, or no blockquote
+        # in it: the whole message inside quote markup (a forward without a note, a
+        # client that wraps everything). The markup does not say where the reply is;
+        # the plain-text rules decide on the rendered text, as for text/plain mail.
         return before + quoted + after, False
     if not after.strip():
         return before + QUOTE_MARK + quoted + after, True
@@ -144,8 +152,16 @@ QUOTE_END = "\ue000replyall-quote-end\ue000"
 _CONTAINER_CLASSES = frozenset({"gmail_quote", "gmail_quote_container", "yahoo_quoted", "moz-forward-container"})
 
 
+# Markers that are only the attribution line above the quote.
+_CITE_PREFIX = frozenset({"moz-cite-prefix", "gmail_attr"})
+
+
+def _classes(el: etree._Element) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
 def _is_container(el: etree._Element) -> bool:
-    return el.tag == "blockquote" or bool(_CONTAINER_CLASSES & set((el.get("class") or "").split()))
+    return el.tag == "blockquote" or bool(_CONTAINER_CLASSES & _classes(el))
 
 
 def _insert_mark(el: etree._Element, mark_text: str, *, before: bool) -> None:

@@ -90,3 +90,15 @@ def test_gmail_reply_typed_below_the_blockquote_inside_gmail_quote_is_the_body()
     )
     c = clean_text("", html=html, use_ml=False)
     assert "Verified with 2G and 4G boards." in c.body and "validating" in c.quote
+
+
+def test_thunderbird_answer_written_below_the_cited_quote_stays_body():
+    html = (
+        "<p>Hi Bob,</p>"
+        '<div class="moz-cite-prefix">On 01/01/2026 Bob wrote:<br></div>'
+        '<blockquote type="cite">Which room is it in?</blockquote>'
+        "<p>Room 4, on the second floor.</p>"
+    )
+    c = clean_text("", html=html, use_ml=False)
+    assert c.body.startswith("Hi Bob,") and c.body.endswith("Room 4, on the second floor.")
+    assert "Which room" in c.quote and "Bob wrote" in c.quote
