@@ -124,7 +124,12 @@ def _label_tail(lines: list[str], labels: list[str], lo: int, hi: int, domain: s
             labels[i] = SIGNATURE
     if cut is not None:
         for i in range(cut, hi):
-            labels[i] = QUOTE if QUOT_PATTERN.match(lines[i]) else DISCLAIMER
+            labels[i] = _footer_label(lines[i])
+
+
+def _footer_label(line: str) -> str:
+    # History quoted under the reply, or the quote that carried a list footer: still quote.
+    return QUOTE if QUOT_PATTERN.match(line) else DISCLAIMER
 
 
 def _says_something(region: list[str]) -> bool:
@@ -162,8 +167,7 @@ def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: 
     reply_end = len(region)
     if cut is not None:
         for i in range(cut, reply_end):
-            # History quoted under the reply with the list footer it carried: still quote.
-            labels[lo + i] = QUOTE if QUOT_PATTERN.match(region[i]) else DISCLAIMER
+            labels[lo + i] = _footer_label(region[i])
         reply_end = cut
     # A forwarded message under a note is content, but its header lines and its
     # author's sign-off are not this sender's signature: look above the banner only.

@@ -109,7 +109,13 @@ def _is_disclaimer(block: list[str], after_separator: bool, hits: set[str] | Non
 
 
 def _quoted(block: list[str]) -> bool:
+    """Any line quoted: not the sender's own block (never learned)."""
     return any(line.lstrip().startswith(">") for line in block if line.strip())
+
+
+def _all_quoted(block: list[str]) -> bool:
+    """Every line quoted, as the cleaner tells quoted lines (a leading ">")."""
+    return all(line.startswith(">") for line in block if line.strip())
 
 
 def _contact_lines(block: list[str]) -> bool:
@@ -149,7 +155,7 @@ def find_disclaimer(
     for k in range(len(paras) - 1, -1 if allow_first else 0, -1):
         a, b = paras[k]
         block = lines[a:b]
-        if cut is not None and _quoted(block):
+        if cut is not None and _all_quoted(block):
             # History quoted at the very end, right above the footer: the caller keeps
             # its quoted lines as quote. (A quote that carried its own list footer is
             # caught by the phrases below, whatever its length.)

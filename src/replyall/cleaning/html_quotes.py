@@ -13,6 +13,9 @@ __all__ = ["QUOTE_END", "QUOTE_MARK", "html_to_marked_text"]
 
 #: Inserted where the quotation starts; private-use characters never occur in mail text.
 QUOTE_MARK = "\ue000replyall-quote\ue000"
+#: Closes the quotation of a marker that holds all of it, when text follows it (a reply
+#: written below the quote, a signature, a list footer).
+QUOTE_END = "\ue000replyall-quote-end\ue000"
 _ATTR = "data-replyall-i"
 
 # Client markers that open the quoted part. XPath 1.0, checked in document order.
@@ -144,14 +147,9 @@ def html_to_marked_text(html: str) -> tuple[str, bool]:
     return before + QUOTE_MARK + quoted + QUOTE_END + after, True
 
 
-#: Closes the quotation of a marker that holds all of it, when text follows it (a reply
-#: written below the quote, a signature, a list footer).
-QUOTE_END = "\ue000replyall-quote-end\ue000"
 # Markers that hold the whole quotation (not just its header line): what follows
 # them is not quoted.
 _CONTAINER_CLASSES = frozenset({"gmail_quote", "gmail_quote_container", "yahoo_quoted", "moz-forward-container"})
-
-
 # Markers that are only the attribution line above the quote.
 _CITE_PREFIX = frozenset({"moz-cite-prefix", "gmail_attr"})
 

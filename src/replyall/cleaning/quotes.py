@@ -221,7 +221,7 @@ def _mark(lines: list[str]) -> str:
             continue
         n = is_splitter_at(lines, i)
         if n:
-            kind = "f" if P.RE_FORWARD_BANNER.match(line) or talon_q.RE_FWD.match(line) else "s"
+            kind = "f" if _forward_words(line) else "s"
             for j in range(i, min(i + n, len(lines))):
                 markers[j] = kind
             i += n
@@ -283,14 +283,14 @@ def forward_banner(lines: list[str]) -> int | None:
 _FORWARD_LINE = re.compile(f"(?:{P.RE_FORWARD_BANNER.pattern})|(?:{talon_q.RE_FWD.pattern})", re.I | re.M)
 
 
+def _forward_words(line: str) -> bool:
+    return bool(P.RE_FORWARD_BANNER.match(line) or talon_q.RE_FWD.match(line))
+
+
 def _is_forward_banner(lines: list[str], i: int) -> bool:
     # What _mark() labels "f", without marking every line.
     line = lines[i]
-    return (
-        bool(P.RE_FORWARD_BANNER.match(line) or talon_q.RE_FWD.match(line))
-        and not talon_q.QUOT_PATTERN.match(line)
-        and is_splitter_at(lines, i) > 0
-    )
+    return _forward_words(line) and not talon_q.QUOT_PATTERN.match(line) and is_splitter_at(lines, i) > 0
 
 
 def find_quote(lines: list[str]) -> QuoteSpan | None:

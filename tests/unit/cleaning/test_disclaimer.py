@@ -149,3 +149,10 @@ def test_history_quoted_right_above_the_footer_is_quote():
     assert "> And the date?" in c.quote and "And the date" not in c.body
     assert c.body.endswith("The town hall.") or c.body.endswith("Ralf")
     assert c.disclaimer == footer
+
+
+def test_an_answer_typed_under_a_quoted_line_above_the_footer_stays_body():
+    footer = "-- \nYou received this message because you are subscribed to the Google Groups \"Comms\" group."
+    text = "On Monday, Ann wrote:\n> Which venue?\n\nThe town hall.\n\n> And the date?\nFriday at ten.\n\n" + footer
+    c = clean_text(text, use_ml=False)
+    assert c.body.endswith("Friday at ten.") and "Friday" not in c.disclaimer and c.disclaimer == footer
