@@ -8,6 +8,11 @@ a weight vector and a bias, so the cache is an .npz of numbers (no pickle: nothi
 executable is loaded from the cache dir), keyed by a hash of the training data
 and the feature count. Writes are atomic (temp file + os.replace) so concurrent
 workers never read half a file. Nothing here trains or touches disk at import.
+
+talon's sender-name feature is rebuilt here too: talon joins the sender's names from
+a set, and only the last one lacks its word-end guard, so which name may match inside
+a word depended on the process's hash seed, and two processes (a worker and a
+reindex) could split the same message differently.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -142,10 +148,11 @@ def ml_signature_lines(lines: list[str], sender: str, model: SignatureModel) -> 
     """
     sig = _talon_signature()
     from talon.signature import bruteforce
-    from talon.signature.learning import featurespace, helpers
+    from talon.signature.learning import featurespace
 
     body = "\n".join(lines)
-    if not helpers.has_signature(body.strip(), sender or ""):
+    names = _sender_names(sender or "")
+    if not _has_signature(body.strip(), names):
         return 0
     while lines and not lines[-1].strip():
         lines = lines[:-1]
@@ -153,6 +160,7 @@ def ml_signature_lines(lines: list[str], sender: str, model: SignatureModel) -> 
     if not candidate:
         return 0
     feats = featurespace.features(sender or "")
+    feats[-1] = names  # talon's contains_sender_names, made deterministic
     markers = ["t"] * len(lines)
     offset = len(lines) - len(candidate)
     for i, line in enumerate(candidate):
@@ -167,3 +175,40 @@ def ml_signature_lines(lines: list[str], sender: str, model: SignatureModel) -> 
     if not any(line.strip() for line in lines[: len(lines) - n]):
         return 0  # talon keeps a body that would be all signature
     return n
+
+
+def _sender_names(sender: str):
+    """1 when a line holds one of the sender's names (talon's contains_sender_names, in a fixed order).
+
+    talon: "Sergey N. Obukhov <serobnic@mail.ru>" -> Sergey, Obukhov, serobnic, each
+    as written and capitalised, followed by a space or the end of the line.
+    """
+    from talon.signature.learning import helpers
+
+    names = sorted(helpers.extract_names(sender))
+    if names:
+        prog = re.compile("|".join(re.escape(v) + "(?: |$)" for e in names for v in (e, e.capitalize())))
+    elif sender:
+        prog = re.compile(re.escape(sender))
+    else:
+        return lambda line: 0
+    return lambda line: 1 if prog.search(line) else 0
+
+
+def _has_signature(body: str, names) -> bool:
+    """talon's helpers.has_signature with the deterministic name feature."""
+    from talon.signature.constants import SIGNATURE_MAX_LINES
+    from talon.signature.learning import helpers
+
+    candidate = [line for line in body.splitlines() if line.strip()][-SIGNATURE_MAX_LINES:]
+    upvotes = 0
+    for line in candidate:
+        # talon: lines of the sender's name, phone, e-mail and web address are short
+        if len(line.strip()) > 27:
+            continue
+        if names(line):
+            return True
+        if (helpers.RE_RELAX_PHONE.search(line) is not None) + (helpers.RE_EMAIL.search(line) is not None) \
+                + (helpers.RE_URL.search(line) is not None) == 1:
+            upvotes += 1
+    return upvotes > 1

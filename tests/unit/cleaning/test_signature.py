@@ -74,3 +74,40 @@ def test_import_does_not_train(tmp_path, monkeypatch):
     importlib.reload(sigmodel)
     assert not any(tmp_path.iterdir())
     assert sigmodel.default_cache_dir() == tmp_path
+
+
+def test_sender_name_feature_needs_a_whole_word():
+    # talon's own feature left the guard off one name, chosen by set order.
+    names = sigmodel._sender_names("peng.fan@nxp.com")
+    assert names("Peng") and names("Thanks, Fan") and names("fan ")
+    assert not names("Fanatic support") and not names("pengxx") and not names("nxpfoo")
+    assert sigmodel._sender_names("")("anything") == 0
+
+
+_SEED_SCRIPT = """
+from replyall.cleaning import clean_text
+body = ("Please check whether your root linux uart is using address\\n\\n0x30890000.\\n\\n"
+        "The inmate linux using the root linux uart as earlycon, so\\n\\n"
+        "If your root linux is not using 0x30890000, your inmate\\n\\n"
+        "will not have output. You need update your cmd.\\n\\nRegards,\\n\\nPeng.\\n")
+print(repr(clean_text(body, from_address="peng.fan@nxp.com", cache_dir={cache!r}).as_dict()))
+"""
+
+
+def test_cleaning_does_not_depend_on_the_hash_seed(tmp_path):
+    # A reply from jailhouse-dev that talon's name feature split two ways, depending on
+    # PYTHONHASHSEED: a worker and a later reindex must clean it the same way.
+    import os
+    import subprocess
+    import sys
+
+    sigmodel.load_model(tmp_path)  # train once, so the subprocesses only load
+    script = _SEED_SCRIPT.format(cache=str(tmp_path))
+    outputs = set()
+    # talon's own feature split this body one way under seeds 0 and 1, the other under 2 and 3.
+    for seed in (0, 1, 2, 3):
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+        outputs.add(done.stdout)
+    assert len(outputs) == 1
+    assert "0x30890000" in eval(outputs.pop())["body"]
