@@ -181,6 +181,16 @@ def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: 
     return labels
 
 
+def _unquote_markings(lines: list[str], labels: list[str]) -> None:
+    """A marking tool writes "OFFICIAL" at the bottom of the whole body, below the
+    history an Outlook reply quotes to the end: that line is the sender's, not history."""
+    i = len(lines) - 1
+    while i >= 0 and (not lines[i].strip() or (P.is_marking(lines[i]) and labels[i] == QUOTE)):
+        if lines[i].strip():
+            labels[i] = DISCLAIMER
+        i -= 1
+
+
 def _group(lines: list[str], labels: list[str]) -> tuple[tuple[str, str], ...]:
     parts: list[tuple[str, str]] = []
     for line, label in zip(lines, labels):
@@ -248,6 +258,7 @@ def clean_text(
     # Past _MAX_LINES the text is kept as body: cleaning it would cost more than it
     # gives, and a body that long is rarely a reply-all.
     labels += [BODY if not labels or labels[-1] != QUOTE else QUOTE] * len(rest)
+    _unquote_markings(lines, labels)
     parts = _group(lines, labels)
 
     def join(label: str) -> str:

@@ -149,6 +149,15 @@ def find_disclaimer(
     The first paragraph is the reply and never a footer, unless `allow_first` (for
     text below a quote, where a list footer often stands alone).
     """
+    # Protective markings at the very bottom ("OFFICIAL") are footer whatever is above.
+    marked: int | None = None
+    bottom = end
+    while bottom > start and (not lines[bottom - 1].strip() or P.is_marking(lines[bottom - 1])):
+        bottom -= 1
+        if lines[bottom].strip():
+            marked = bottom
+    if marked is not None:
+        end = bottom
     paras = paragraphs(lines, start, end)
     cut: int | None = None
     closed = False  # a rule closes the text: company details above it may be footer
@@ -181,6 +190,8 @@ def find_disclaimer(
         if not content or hits or (closed and _contact_lines(content)):
             continue  # joins a footer if a disclaimer turns up above it
         break
+    if cut is None:
+        cut = marked
     if cut is not None:
         above = cut - 1
         while above >= start and not lines[above].strip():
@@ -192,16 +203,29 @@ def find_disclaimer(
 
 def find_banner(lines: list[str], end: int, *, domain: str | None = None,
                 learned: BoilerplateMatcher | None = None) -> int:
-    """Number of leading lines that are a gateway banner ("CAUTION: external email")."""
+    """Number of leading lines that are a gateway banner ("CAUTION: external email") or markings.
+
+    A protective marking ("OFFICIAL") may stand above or below the gateway's banner,
+    or on the first line of the text itself. The last paragraph is never a banner.
+    """
     paras = paragraphs(lines, 0, end)
-    if len(paras) < 2:
-        return 0
-    a, b = paras[0]
-    block = lines[a:b]
-    text = " ".join(s.strip() for s in block)
-    if len(text) < 400 and (_BANNER.search(text) or (learned and learned.is_boilerplate(block, domain))):
-        return b
-    return 0
+    top = 0
+    for k, (a, b) in enumerate(paras):
+        block = lines[a:b]
+        marks = next((n for n, line in enumerate(block) if not P.is_marking(line)), len(block))
+        if marks and (marks < len(block) or k < len(paras) - 1):
+            top = a + marks
+            if marks < len(block):
+                break
+            continue
+        text = " ".join(s.strip() for s in block)
+        if k < len(paras) - 1 and len(text) < 400 and (
+            _BANNER.search(text) or (learned and learned.is_boilerplate(block, domain))
+        ):
+            top = b
+            continue
+        break
+    return top
 
 
 class BoilerplateStore(Protocol):

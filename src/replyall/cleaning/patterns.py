@@ -158,3 +158,40 @@ RE_ROLE = re.compile(
     r"tel|phone|mobile|mob|fax|cell|direct|ext)\b",
     re.I,
 )
+
+# Protective markings: the UK Government Security Classifications (OFFICIAL,
+# OFFICIAL-SENSITIVE and its caveats), the older GPMS ("NOT PROTECTIVELY MARKED",
+# PROTECT, RESTRICTED) and the sensitivity labels of Microsoft Purview and similar
+# tools ("Classification: General", "Sensitivity: Internal"). Marking tools write
+# them alone on a line at the top and the bottom of the body; they say how to handle
+# the message, not what its author wrote. Bare markings count only in capitals, as
+# the schemes write them, so that "Official" in a sentence is never one.
+RE_BARE_MARKING = re.compile(
+    r"^[\W_]*(?:OFFICIAL(?:[ \-–:]+SENSITIVE)?(?:[ \-–:]+(?:PERSONAL|COMMERCIAL|LOCSEN))?|"
+    r"NOT PROTECTIVELY MARKED|UNCLASSIFIED|PROTECT|RESTRICTED)[\W_]*$"
+)
+RE_LABELLED_MARKING = re.compile(
+    r"^[\W_]*(?:this (?:e-?mail|message) (?:is|has been) )?(?:(?:security|protective|information|data) )?"
+    r"(?:classification|classified(?: as)?|sensitivity(?: label)?|protective marking|marking)"
+    r"[ \t]*[:\-–]?[ \t]*(?P<value>[^\n]{2,60}?)[\W_]*$",
+    re.I,
+)
+_MARKING_VALUE_WORDS = frozenset(
+    "official sensitive personal commercial locsen unclassified public general internal confidential "
+    "restricted highly secret top not protectively marked protect use only business non-business "
+    "for limited strictly private".split()
+)
+
+
+def is_marking(line: str) -> bool:
+    """A line that is only a protective marking or sensitivity label."""
+    s = line.strip()
+    if not s or len(s) > 80:
+        return False
+    if RE_BARE_MARKING.match(s):
+        return True
+    m = RE_LABELLED_MARKING.match(s)
+    if m is None:
+        return False
+    words = re.split(r"[\s\-–:/,]+", m.group("value").casefold())
+    return all(w in _MARKING_VALUE_WORDS for w in words if w)

@@ -32,6 +32,21 @@ _PREFIX = re.compile(
     re.IGNORECASE,
 )
 _TAG = re.compile(r"^\[[^\[\]]{0,80}\]")
+# What mail gateways and protective-marking tools write before or after a subject:
+# "EXTERNAL:", "*EXTERNAL*", "OFFICIAL: ", "... - OFFICIAL-SENSITIVE", "***SPAM***"
+# (the UK Government Security Classifications and Microsoft 365 external tagging put
+# these on much public-sector mail). They say how one copy was handled, not what the
+# conversation is about. Written in capitals, as the tools write them, so that
+# "External: audit" stays a subject; bracketed ones are [tags] already.
+_MARK_WORD = (
+    r"(?:EXTERNAL(?: EMAIL| SENDER| MESSAGE)?|EXT|"
+    r"OFFICIAL(?:[ \-–]+SENSITIVE)?(?:[ \-–:]+(?:PERSONAL|COMMERCIAL|LOCSEN))?|"
+    r"NOT PROTECTIVELY MARKED|UNCLASSIFIED|PROTECT|RESTRICTED|SUSPECTED SPAM|SPAM)"
+)
+_MARK = re.compile(rf"^(?:\*+ ?{_MARK_WORD} ?\*+|\({_MARK_WORD}\)|{_MARK_WORD}(?: ?:| [\-–|](?= )))")
+_MARK_SUFFIX = re.compile(
+    rf"(?:\s+[\-–|]\s*{_MARK_WORD}|\s*\[\s*{_MARK_WORD}\s*\]|\s*\(\s*{_MARK_WORD}\s*\)|\s*\*+ ?{_MARK_WORD} ?\*+)\s*$"
+)
 _FWD_SUFFIX = re.compile(r"\s*\((?:fwd?|fw)\)\s*$", re.IGNORECASE)
 # Netscape/Pine wrap forwards in brackets: "[Fwd: original subject]".
 _FWD_WRAPPED = re.compile(r"^\[(?:fwd?|fw)\s*:\s*(?P<inner>.*)\]$", re.IGNORECASE | re.DOTALL)
@@ -56,7 +71,7 @@ def _prefix_chain(s: str) -> tuple[list[str], str]:
             words.append("fwd")
             rest = wrapped.group("inner").strip()
             continue
-        tag = _TAG.match(rest)
+        tag = _TAG.match(rest) or _MARK.match(rest)
         if tag:
             rest = rest[tag.end():].lstrip()
             continue
@@ -69,10 +84,10 @@ def _prefix_chain(s: str) -> tuple[list[str], str]:
 
 
 def strip_prefixes(s: str | None) -> str:
-    """Remove reply/forward prefixes, leading [tags] and "(fwd)"; keep case and spacing."""
+    """Remove reply/forward prefixes, leading [tags], markings and "(fwd)"; keep case and spacing."""
     words, rest = _prefix_chain(_fold(s or ""))
     while True:
-        stripped = _FWD_SUFFIX.sub("", rest)
+        stripped = _MARK_SUFFIX.sub("", _FWD_SUFFIX.sub("", rest))
         if stripped == rest:
             return rest
         rest = stripped
@@ -99,18 +114,19 @@ def is_forward(s: str | None) -> bool:
 
 
 def display_subject(s: str | None) -> str:
-    """Subject for display: list tags removed from the prefix chain, white space collapsed.
+    """Subject for display: list tags and markings removed from the prefix chain, white space collapsed.
 
     "Re: [team] Re: [team] Lunch" becomes "Re: Re: Lunch"; "[PATCH v2 1/3]"-style
     tags are content and stay.
     """
-    text = " ".join((s or "").split())
+    text = _MARK_SUFFIX.sub("", " ".join((s or "").split()))
     pos = 0
     while pos < len(text):
         rest = text[pos:]
         tag = _TAG.match(rest)
-        if tag and not _CONTENT_TAG.match(rest) and not _FWD_WRAPPED.match(rest):
-            text = text[:pos] + rest[tag.end():].lstrip()
+        mark = _MARK.match(rest)
+        if mark or (tag and not _CONTENT_TAG.match(rest) and not _FWD_WRAPPED.match(rest)):
+            text = text[:pos] + rest[(mark or tag).end():].lstrip()
             continue
         cut = _raw_prefix_len(rest)
         if not cut or tag:

@@ -23,6 +23,19 @@ def test_reply_without_headers_joins_by_subject_inside_the_window_with_shared_pe
     assert snapshot(db)["r@x"][0] == "q@x"
 
 
+def test_gateway_tags_and_markings_do_not_split_a_conversation(db, settings, clock):
+    # Councils' marking tools and gateways rewrite the subject on some copies only.
+    feed(db, settings, clock, [
+        make("q@x", subject="OFFICIAL: Quick question", sender=ALICE, cc=(BOB, CAROL)),
+        make("r@x", subject="EXTERNAL: RE: Quick question", sender=BOB, to=(ALICE,), minutes=60),
+        make("s@x", subject="RE: Quick question [OFFICIAL-SENSITIVE]", sender=CAROL, to=(BOB,), minutes=120),
+    ])
+    assert groups(db) == {frozenset({"q@x", "r@x", "s@x"})}
+    snap = snapshot(db)
+    assert snap["r@x"][0] == "q@x" and snap["s@x"][0] == "r@x"
+    assert rows_by_mid(db)["s@x"].thread_reason == "subject"
+
+
 def test_same_subject_outside_the_window_stays_apart(db, settings, clock):
     feed(db, settings, clock, [
         make("q@x", subject="Quick question", sender=ALICE, cc=(BOB,)),

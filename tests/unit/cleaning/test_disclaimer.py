@@ -156,3 +156,37 @@ def test_an_answer_typed_under_a_quoted_line_above_the_footer_stays_body():
     text = "On Monday, Ann wrote:\n> Which venue?\n\nThe town hall.\n\n> And the date?\nFriday at ten.\n\n" + footer
     c = clean_text(text, use_ml=False)
     assert c.body.endswith("Friday at ten.") and "Friday" not in c.disclaimer and c.disclaimer == footer
+
+
+def test_protective_markings_at_the_top_and_bottom_are_not_the_reply():
+    # A marking tool writes the classification above and below the body; a gateway
+    # banner may sit between the top marking and the text.
+    banner = "CAUTION: This email originated from outside of the organisation."
+    text = f"OFFICIAL\n\n{banner}\n\nHi all,\n\nWe publish ours quarterly.\n\nThanks\nJo\n\nOFFICIAL\n"
+    c = clean_text(text, use_ml=False)
+    assert c.body == "Hi all,\n\nWe publish ours quarterly."
+    assert c.signature == "Thanks\nJo"
+    assert c.disclaimer.splitlines()[0] == "OFFICIAL" and banner in c.disclaimer
+    assert c.disclaimer.splitlines()[-1] == "OFFICIAL"
+    glued = clean_text("Classification: OFFICIAL-SENSITIVE\nHi all,\nAgreed.\nSensitivity: Internal", use_ml=False)
+    assert glued.body == "Hi all,\nAgreed."
+    assert glued.disclaimer == "Classification: OFFICIAL-SENSITIVE\nSensitivity: Internal"
+
+
+def test_a_marking_below_quoted_history_is_the_senders():
+    text = (
+        "OFFICIAL\n\nWe do ours quarterly.\n\nJo\n\n"
+        "From: Sarah Jones <sarah@northshire.gov.uk>\nSent: 19 November 2026 09:14\nTo: All\n"
+        "Subject: Social media policy\n\nHas anyone got one?\n\nSarah\n\nOFFICIAL\n"
+    )
+    c = clean_text(text, use_ml=False)
+    assert c.body == "We do ours quarterly.\n\nJo"
+    assert c.quote.endswith("Has anyone got one?\n\nSarah")
+    assert c.disclaimer == "OFFICIAL\nOFFICIAL"
+
+
+def test_marking_words_in_prose_stay():
+    for text in ("Hi all,\n\nIt is OFFICIAL: we won.\n\nJo", "Hi all,\n\nOfficial\n\nJo",
+                 "Hi,\n\nThe classification is wrong.\n\nJo", "Hi,\n\nClassification: the new scheme\n\nJo"):
+        c = clean_text(text, use_ml=False)
+        assert c.disclaimer == "" and c.body == text, text

@@ -61,3 +61,29 @@ def test_display_subject_keeps_case_spacing_and_patch_tags():
 
 def test_display_subject_none():
     assert display_subject(None) == ""
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "EXTERNAL: RE: Lunch", "[EXTERNAL] RE: Lunch", "RE: [EXTERNAL] RE: Lunch", "*EXTERNAL* RE: Lunch",
+        "**EXTERNAL** RE: Lunch", "EXT: Re: Lunch", "OFFICIAL: RE: Lunch", "OFFICIAL - RE: Lunch",
+        "OFFICIAL-SENSITIVE: RE: Lunch", "OFFICIAL - SENSITIVE: PERSONAL: RE: Lunch", "RE: Lunch [OFFICIAL]",
+        "RE: Lunch - OFFICIAL", "RE: Lunch (OFFICIAL-SENSITIVE)", "NOT PROTECTIVELY MARKED: RE: Lunch",
+        "*****SPAM***** Re: Lunch", "RE: OFFICIAL: RE: Lunch - OFFICIAL",
+    ],
+)
+def test_gateway_tags_and_protective_markings_are_not_the_subject(subject):
+    # A reply-all storm among councils, police and NHS trusts carries these on some
+    # copies and not others; the conversation must stay one.
+    assert normalize_subject(subject) == "lunch"
+    assert is_reply(subject)
+    assert display_subject(subject).removeprefix("RE: ").removeprefix("Re: ") in ("Lunch", "RE: Lunch")
+
+
+def test_markings_only_in_capitals_and_at_the_ends():
+    assert normalize_subject("External: audit") == "external: audit"
+    assert normalize_subject("Official launch") == "official launch"
+    assert normalize_subject("Budget - OFFICIAL - draft") == "budget - official - draft"
+    assert normalize_subject("RE: EXTRA: x") == "extra: x"
+    assert not is_reply("OFFICIAL: Lunch") and normalize_subject("OFFICIAL: Lunch") == "lunch"
