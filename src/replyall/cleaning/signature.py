@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from replyall.cleaning import patterns as P
@@ -13,6 +14,19 @@ __all__ = ["find_signature"]
 _MAX_SIG_LINES = 12
 _MAX_SIG_LINE = 80
 _MAX_NAME_WORDS = 5
+
+
+# A link as html_to_text renders it, "Help Center <https://...>": its address makes
+# the line long but is not what the reader sees.
+_LINK = re.compile(r"\s*<(?:https?|mailto):[^>\s]*>")
+# Lower-case words inside names: "Jean de la Croix", "Anne van der Berg".
+_PARTICLES = frozenset("de la le du da di del der den van von ter ten bin al el y".split())
+_NAME_CHARS = re.compile(r"^[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?$")
+_NAME_SPLIT = re.compile(r"\s*(?:,|\||–|—| - )\s*")
+
+
+def _shown(line: str) -> str:
+    return _LINK.sub("", line)
 
 
 def _nonblank(lines: list[str], start: int, end: int) -> list[int]:
@@ -106,6 +120,45 @@ def _dash_name(lines: list[str], end: int) -> int | None:
     return i
 
 
+def _name_head(line: str) -> bool:
+    """'Ann Smith', 'Ann Smith, Head of Communications', 'Ann Smith | Press Office'."""
+    s = _shown(line).strip()
+    name = _NAME_SPLIT.split(s, maxsplit=1)[0]
+    words = name.split()
+    if not 2 <= len(words) <= 4 or len(name) > 40 or len(s) > _MAX_SIG_LINE or not _NAME_CHARS.match(name):
+        return False
+    # Capitalised words, not all capitals ("HIGH BALANCE" is a heading).
+    return name != name.upper() and words[0][0].isupper() and all(
+        w[0].isupper() or w.casefold() in _PARTICLES for w in words
+    )
+
+
+def _contact(line: str) -> bool:
+    s = _shown(line)
+    return bool(P.RE_PHONE.search(s) or P.RE_EMAIL.search(s) or P.RE_URL.search(s))
+
+
+def _contact_block(lines: list[str], end: int) -> int | None:
+    # "Ann Smith, Head of Communications\nAnytown Council\nTel: 01632 960456\nwww.anytown.gov.uk"
+    # signed without a sign-off, below a blank line: a name, then only signature
+    # lines, with contact details. talon's classifier misses it when the links of an
+    # HTML signature make its lines long. A line ending in ":" above introduces
+    # the block as part of the reply ("The office is at:").
+    tail = _nonblank(lines, 0, end)[-_MAX_SIG_LINES:]
+    for pos, i in enumerate(tail):
+        block = tail[pos:]
+        if i == 0 or lines[i - 1].strip() or len(block) < 2 or not _name_head(lines[i]):
+            continue
+        if not all(_sig_line(_shown(lines[j])) for j in block[1:]):
+            continue
+        contacts = sum(_contact(lines[j]) for j in block)
+        roles = sum(bool(P.RE_ROLE.search(_shown(lines[j]))) for j in block)
+        above = _nonblank(lines, 0, i)
+        if contacts and (contacts >= 2 or roles) and above and not lines[above[-1]].rstrip().endswith(":"):
+            return i
+    return None
+
+
 def _ml(lines: list[str], end: int, sender: str, cache_dir: Path | None) -> int | None:
     body = lines[:end]
     while body and not body[-1].strip():
@@ -137,13 +190,13 @@ def find_signature(
 
     Rules in order of confidence: "-- " delimiter, a device line ("Sent from my
     iPhone"), a sign-off followed by a name and contact lines, a "-Name" line, then talon's
-    classifier (when `use_ml`) for contact blocks without a sign-off.
+    classifier (when `use_ml`) for contact blocks without a sign-off, and last a name
+    with contact lines below it, which the classifier misses when links make them long.
     """
     end = len(lines) if end is None else end
     for rule in (_dash_delimiter, _sent_from, _valediction, _dash_name):
         start = rule(lines, end)
         if start is not None:
             return start
-    if use_ml:
-        return _ml(lines, end, sender or "", cache_dir)
-    return None
+    start = _ml(lines, end, sender or "", cache_dir) if use_ml else None
+    return start if start is not None else _contact_block(lines, end)

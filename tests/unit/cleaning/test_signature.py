@@ -111,3 +111,38 @@ def test_cleaning_does_not_depend_on_the_hash_seed(tmp_path):
         outputs.add(done.stdout)
     assert len(outputs) == 1
     assert "0x30890000" in eval(outputs.pop())["body"]
+
+
+_LINKED_SIGNATURE = (
+    "<html><body><div class=WordSection1>"
+    "<p class=MsoNormal>Hi John &#8211; the revised rota is on the shared drive now.</p>"
+    "<p class=MsoNormal>&nbsp;</p><p class=MsoNormal>It covers the Christmas weekends as agreed.</p>"
+    "<p class=MsoNormal>&nbsp;</p>"
+    "<p class=MsoNormal><b>Priya Shah</b>, Digital Communications Lead</p>"
+    "<p class=MsoNormal>&nbsp;</p>"
+    "<p class=MsoNormal>Riverside Borough Council, Town Hall, Riverside RV1 1AA</p>"
+    "<p class=MsoNormal>T: 01632 960321 | M: 07700 900456</p>"
+    "<p class=MsoNormal><a href='https://tracking.example.net/link?url=https%3a%2f%2fwww.riverside.gov.uk%2f'>"
+    "www.riverside.gov.uk</a> | <a href='https://tracking.example.net/link?url=https%3a%2f%2fx.com%2friverside'>"
+    "Follow us on X</a></p></div></body></html>"
+)
+
+
+def test_contact_block_without_a_sign_off_even_with_long_links(tmp_path):
+    # The rendered links ("Follow us on X <https://...>") make the lines too long for
+    # talon's classifier; a name over contact lines is still a signature.
+    for use_ml in (True, False):
+        c = clean_text("", html=_LINKED_SIGNATURE, from_address="priya.shah@riverside.gov.uk",
+                       use_ml=use_ml, cache_dir=tmp_path)
+        assert c.body == (
+            "Hi John – the revised rota is on the shared drive now.\n\nIt covers the Christmas weekends as agreed."
+        )
+        assert c.signature.startswith("Priya Shah, Digital Communications Lead")
+        assert "01632 960321" in c.signature and "Follow us on X" in c.signature
+
+
+def test_contact_details_the_reply_introduces_stay_body():
+    text = "Hi all,\n\nThe training is at:\n\nCouncil Chamber\nTown Hall, Riverside RV1 1AA\nTel: 01632 960321\n"
+    assert clean_text(text, use_ml=False).signature == ""
+    heading = "Hi all,\n\nWe need cover.\n\nHIGH PRIORITY\nTel: 01632 960321\nwww.riverside.gov.uk\n"
+    assert clean_text(heading, use_ml=False).signature == ""
