@@ -86,6 +86,7 @@ def _label_lines(
             hi = end if inner is None else lo + inner.start
             for i in range(hi, len(lines)):
                 labels[i] = QUOTE
+            _label_trailer(lines, labels, hi, domain, boilerplate)
             return _label_reply(lines, labels, lo, hi, domain, boilerplate, from_address, use_ml, cache_dir)
     if span is not None:
         for i in range(span.start, span.end):
@@ -97,6 +98,7 @@ def _label_lines(
             _label_tail(lines, labels, span.end, end, domain, boilerplate)
     for i in range(end, len(lines)):
         labels[i] = QUOTE
+    _label_trailer(lines, labels, end, domain, boilerplate)
     # The reply proper is the text above the quote; in a bottom-posted reply
     # (quote first, answer below) it is the text after the quoted block.
     lo, hi = 0, end
@@ -181,14 +183,22 @@ def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: 
     return labels
 
 
-def _unquote_markings(lines: list[str], labels: list[str]) -> None:
-    """A marking tool writes "OFFICIAL" at the bottom of the whole body, below the
-    history an Outlook reply quotes to the end: that line is the sender's, not history."""
-    i = len(lines) - 1
-    while i >= 0 and (not lines[i].strip() or (P.is_marking(lines[i]) and labels[i] == QUOTE)):
-        if lines[i].strip():
-            labels[i] = DISCLAIMER
-        i -= 1
+def _label_trailer(lines: list[str], labels: list[str], lo: int, domain: str | None,
+                   boilerplate: BoilerplateMatcher | None) -> None:
+    """The footer below history quoted to the end (lines[lo:]) is disclaimer, not quote.
+
+    Mail systems and marking tools append the sender's notice ("OFFICIAL", NHSmail's
+    or a council's) below everything, the history an Outlook reply quotes included.
+    The quoted message's own notice may stand right above it and goes with it: both
+    are notices, and neither is history worth reading. The first paragraph (the
+    header that opens the history) never is.
+    """
+    if lo >= len(lines):
+        return
+    cut = find_disclaimer(lines, lo, len(lines), domain=domain, learned=boilerplate)
+    if cut is not None:
+        for i in range(cut, len(lines)):
+            labels[i] = _footer_label(lines[i])
 
 
 def _group(lines: list[str], labels: list[str]) -> tuple[tuple[str, str], ...]:
@@ -258,7 +268,6 @@ def clean_text(
     # Past _MAX_LINES the text is kept as body: cleaning it would cost more than it
     # gives, and a body that long is rarely a reply-all.
     labels += [BODY if not labels or labels[-1] != QUOTE else QUOTE] * len(rest)
-    _unquote_markings(lines, labels)
     parts = _group(lines, labels)
 
     def join(label: str) -> str:

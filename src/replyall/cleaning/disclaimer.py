@@ -23,6 +23,23 @@ __all__ = [
 # Phrases of confidentiality notices, virus-scan notices, environment pleas and
 # mailing-list footers. One strong phrase is rarely enough on its own, so a
 # paragraph needs two, or one plus a label or separator (see _is_disclaimer).
+# Statements that only ever stand in a footer, so one sentence of them is enough:
+# how mail to a public body is monitored, that Welsh is welcome, that a gateway
+# scanned the message. Narrow on purpose: comms teams write about monitoring
+# social media, never about their e-mail to "the Council" being monitored.
+_MONITORED = (
+    r"(?:e-?mails?|communications?|messages?|correspondence)[^.]{0,40}\b(?:to|from|with) (?:and from )?"
+    r"(?:the|this|our) (?:council|organi[sz]ation|trust|authority|force|service|department|board|company)"
+    r"[^.]{0,60}(?:may|will|could) be (?:monitored|recorded|intercepted)"
+)
+_WELSH = (
+    r"welcome (?:receiving )?correspondence in welsh|correspond(?:ing|ence)? (?:with us )?in welsh|"
+    r"croesawu gohebiaeth|(?:ymateb|gohebu|gohebiaeth) yn gymraeg"
+)
+_SCANNED = (
+    r"scanned (?:for|by)[^.]{0,30}(?:virus|malware)|"
+    r"scanned by (?:the )?(?:symantec|mimecast|messagelabs|proofpoint|sophos|barracuda|microsoft)"
+)
 _PHRASES = re.compile(
     r"intended (?:solely )?(?:only )?(?:for the )?(?:use of the )?(?:recipient|addressee)|"
     r"received (?:this|the) (?:e-?mail|message|communication|transmission)[^.]{0,40} in error|"
@@ -38,6 +55,13 @@ _PHRASES = re.compile(
     r"google groups|subscribed to the|list archives?|"
     r"registered (?:office|in england|company)|company (?:number|registration)|"
     r"data protection|privacy (?:notice|policy)|gdpr|"
+    # UK public bodies: Freedom of Information, monitoring, Welsh-language and
+    # secure-mail notices (NHSmail, mail gateways' scan and archive lines).
+    r"freedom of information|(?:may|might|could|will) (?:be|have to be) (?:disclosed|released)|"
+    r"subject to (?:public )?disclosure|required to disclose|"
+    r"(?:monitored|recorded) (?:and/or|and|or) (?:monitored|recorded)|for lawful (?:business )?purposes|"
+    + _MONITORED + "|" + _WELSH + "|" + _SCANNED + "|"
+    r"secure e-?mail|automatically archived|"
     r"vertraulich|nicht der richtige adressat|bitte benachrichtigen|irrtümlich|ausschließlich für|"
     r"confidentiel|destinataire|merci de (?:le )?détruire|par erreur|usage exclusif|"
     r"vertrouwelijk|geadresseerde|per abuis|uitsluitend bestemd|"
@@ -59,7 +83,8 @@ _BANNER = re.compile(
 )
 _SELF_CONTAINED = re.compile(
     r"consider the environment|before printing|think before you print|listinfo|"
-    r"you received this (?:message|email) because|to unsubscribe|unsubscribe from this group",
+    r"you received this (?:message|email) because|to unsubscribe|unsubscribe from this group|"
+    + _MONITORED + "|" + _WELSH + "|" + _SCANNED,
     re.I,
 )
 _WS = re.compile(r"\s+")
@@ -90,6 +115,8 @@ def fingerprint(block: Iterable[str]) -> str:
 # Longer blocks are code, logs or prose, never a footer; the phrase search costs
 # time in proportion to the text, and patch mail has paragraphs of many kilobytes.
 _MAX_FOOTER_CHARS = 4000
+# Paragraphs without a notice phrase that a rule-opened notice above may still take in.
+_MAX_PLAIN, _MAX_PLAIN_CHARS = 3, 600
 
 
 def _hits(block: list[str]) -> set[str]:
@@ -144,7 +171,9 @@ def find_disclaimer(
     on its own ("... riservate e per uso esclusivo del destinatario." / "Persone
     diverse dal destinatario ..."), and a corporate footer closes with a rule and the
     company's address and phone numbers: such paragraphs join a footer when a
-    disclaimer stands above them, never on their own. A `-- ` delimiter with
+    disclaimer stands above them, never on their own. A notice that a rule opens
+    (a line of "*" or "_" above it) runs to the end: up to three short paragraphs
+    below it join it even with no notice phrase in them. A `-- ` delimiter with
     nothing but the footer below it introduces the footer and goes with it.
     The first paragraph is the reply and never a footer, unless `allow_first` (for
     text below a quote, where a list footer often stands alone).
@@ -161,6 +190,8 @@ def find_disclaimer(
     paras = paragraphs(lines, start, end)
     cut: int | None = None
     closed = False  # a rule closes the text: company details above it may be footer
+    plain = 0  # paragraphs with nothing of a footer in them, below any footer found yet
+    first_rule: int | None = None  # found when first needed: most text has no rule at all
     for k in range(len(paras) - 1, -1 if allow_first else 0, -1):
         a, b = paras[k]
         block = lines[a:b]
@@ -175,6 +206,8 @@ def find_disclaimer(
         prev_sep = k > 0 and P.RE_SEPARATOR.match(lines[paras[k - 1][1] - 1]) is not None
         hits = _hits(content)
         if _is_disclaimer(content, sep or prev_sep, hits) or (learned and learned.is_boilerplate(block, domain)):
+            if plain and not (sep or prev_sep):
+                break  # what follows this notice is the reply's ("P.S. ..."), so neither is footer
             cut = a
             if prev_sep and not sep:
                 pa, pb = paras[k - 1]
@@ -189,6 +222,15 @@ def find_disclaimer(
             hits = _hits(content)
         if not content or hits or (closed and _contact_lines(content)):
             continue  # joins a footer if a disclaimer turns up above it
+        if cut is None and plain < _MAX_PLAIN and len(" ".join(content)) <= _MAX_PLAIN_CHARS:
+            if first_rule is None:
+                first_rule = next((i for i in range(start, end) if P.RE_SEPARATOR.match(lines[i])), end)
+            if first_rule >= a:
+                break
+            # Joins only a notice that a rule opens ("*****" above it): NHSmail's puts
+            # paragraphs about the service and a link under its confidentiality notice.
+            plain += 1
+            continue
         break
     if cut is None:
         cut = marked

@@ -190,3 +190,78 @@ def test_marking_words_in_prose_stay():
                  "Hi,\n\nThe classification is wrong.\n\nJo", "Hi,\n\nClassification: the new scheme\n\nJo"):
         c = clean_text(text, use_ml=False)
         assert c.disclaimer == "" and c.body == text, text
+
+
+UK_NOTICES = [
+    "Please note that any correspondence sent to the Council may be disclosed under the Freedom of "
+    "Information Act 2000.",
+    "Communications with the Council may be monitored and/or recorded for lawful purposes.",
+    "Emails sent to and from this organisation will be monitored in accordance with the law to ensure "
+    "compliance with policies and to minimise any security risks.",
+    "We welcome correspondence in Welsh and will respond in Welsh.\n"
+    "Rydym yn croesawu gohebiaeth yn Gymraeg a byddwn yn ymateb yn Gymraeg.",
+    "This email has been scanned by the Symantec Email Security.cloud service.",
+]
+
+
+def test_uk_public_sector_notices_are_disclaimers():
+    for notice in UK_NOTICES:
+        c = clean_text(f"We use a shared rota for weekends.\n\nThanks\nJo\n\n{notice}\n", use_ml=False)
+        assert c.disclaimer == notice and c.body == "We use a shared rota for weekends.", notice
+
+
+def test_the_same_subjects_in_a_reply_stay_body():
+    # Comms teams write about monitoring social media and about FOI requests.
+    for text in (
+        "Hi,\n\nOur Facebook messages will be monitored by the duty officer over Christmas.",
+        "Hi,\n\nWe had a Freedom of Information request about our advertising spend last week.",
+        "Hi,\n\nMy colleague will respond in Welsh to the Welsh-language enquiries.",
+    ):
+        c = clean_text(text, use_ml=False)
+        assert c.body == text and c.disclaimer == "", text
+
+
+NHSMAIL = (
+    "********************************************************************\n"
+    "This message may contain confidential information. If you are not the intended recipient please inform "
+    "the\nsender that you have received the message in error before deleting it.\n"
+    "Please do not disclose, copy or distribute information in this e-mail or take any action in relation to "
+    "its contents. To do so is strictly prohibited and may be unlawful. Thank you for your co-operation.\n\n"
+    "NHSmail is the secure email and directory service available for all NHS staff in England and Scotland.\n\n"
+    "For more information and to find out how you can switch, https://portal.nhs.net/help/joiningnhsmail"
+)
+
+
+def test_a_notice_a_rule_opens_runs_to_the_end():
+    c = clean_text(f"Happy to share ours, attached.\n\nPriya\n\n{NHSMAIL}\n", use_ml=False)
+    assert c.body == "Happy to share ours, attached.\n\nPriya"
+    assert c.disclaimer == NHSMAIL
+
+
+def test_text_after_a_notice_without_a_rule_is_the_reply():
+    text = f"Happy to share ours.\n\n{NOTICE}\n\nP.S. The PDF is the version the board signed off."
+    c = clean_text(text, use_ml=False)
+    assert c.body == text and c.disclaimer == ""
+
+
+def test_the_senders_notice_below_history_quoted_to_the_end_is_disclaimer():
+    # Outlook quotes the whole history to the end; the sender's mail system then
+    # appends its notice below all of it, in plain text and in HTML.
+    history = (
+        "From: Sarah Jones <sarah@northshire.gov.uk>\nSent: 19 November 2026 09:14\nTo: All\n"
+        "Subject: Social media policy\n\nHas anyone got one?\n\nSarah"
+    )
+    c = clean_text(f"Happy to share ours, attached.\n\nPriya\n\n{history}\n\n{NHSMAIL}\n", use_ml=False)
+    assert c.body == "Happy to share ours, attached.\n\nPriya"
+    assert c.quote == history and c.disclaimer == NHSMAIL
+    html = (
+        "<html><body><div class=WordSection1><p class=MsoNormal>Happy to share ours, attached.</p>"
+        "<div style='border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm'>"
+        "<p class=MsoNormal><b>From:</b> Sarah Jones<br><b>Sent:</b> 19 November 2026 09:14<br>"
+        "<b>To:</b> All<br><b>Subject:</b> Social media policy</p></div>"
+        "<p class=MsoNormal>Has anyone got one?</p></div>"
+        f"<p>{NOTICE}</p></body></html>"
+    )
+    c = clean_text("", html=html, use_ml=False)
+    assert c.body == "Happy to share ours, attached."
+    assert c.quote.endswith("Has anyone got one?") and c.disclaimer == NOTICE.replace("\n", " ")
