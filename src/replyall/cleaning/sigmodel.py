@@ -34,6 +34,7 @@ __all__ = ["SignatureModel", "default_cache_dir", "load_model", "train_data_path
 
 _LOCK = threading.Lock()
 _MODELS: dict[Path, "SignatureModel"] = {}
+_ASKED: dict[tuple, Path] = {}
 
 
 def default_cache_dir() -> Path:
@@ -119,10 +120,17 @@ def _read(path: Path, features: int) -> SignatureModel | None:
 
 def load_model(cache_dir: Path | None = None, data_file: Path | None = None) -> SignatureModel:
     """The cached model, training and caching it first if needed (once per process)."""
+    env = os.environ
+    asked = (cache_dir, data_file, env.get("REPLYALL_CACHE_DIR"), env.get("XDG_CACHE_HOME"), env.get("HOME"))
+    known = _ASKED.get(asked)  # called per message: skip the path work when nothing changed
+    model = _MODELS.get(known) if known is not None else None
+    if model is not None:
+        return model
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     data_file = Path(data_file) if data_file is not None else train_data_path()
     key = (cache_dir / data_file.name).resolve()
     with _LOCK:
+        _ASKED[asked] = key
         model = _MODELS.get(key)
         if model is not None:
             return model
