@@ -12,6 +12,7 @@ from replyall.cleaning.quotes import (
     QUOT_PATTERN, find_quote, forward_banner, forward_header, is_splitter_at, split_inline_headers,
 )
 from replyall.cleaning.signature import find_signature
+from replyall.mail.links import unwrap_links
 
 __all__ = ["BODY", "QUOTE", "SIGNATURE", "DISCLAIMER", "Cleaned", "clean_text"]
 
@@ -244,7 +245,8 @@ def clean_text(
                 if closed:
                     quote_to = quote_from + quoted.count("\n")
                 source = rendered.replace(QUOTE_MARK, "").replace(QUOTE_END, "")
-    source = source.replace("\r\n", "\n").replace("\r", "\n")
+    # Gateways' rewritten links carry the recipient's address; show the real link.
+    source = unwrap_links(source).replace("\r\n", "\n").replace("\r", "\n")
     lines = source.split("\n")
     if quote_from is None:
         lines = split_inline_headers(lines)
