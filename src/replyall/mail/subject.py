@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["display_subject", "is_forward", "is_reply", "normalize_subject", "strip_prefixes"]
+__all__ = ["display_subject", "is_forward", "is_reply", "normalize_subject", "strip_prefixes", "thread_title"]
 
 # Reply prefixes by locale: Re (RFC 5322 3.6.5), AW (de), SV (da/no/sv), VS (fi),
 # Antw/Antwort (nl/de), Odp (pl), RIF and R (it), Réf (fr Lotus Notes), YNT (tr),
@@ -135,6 +135,13 @@ def display_subject(s: str | None) -> str:
         while pos < len(text) and text[pos] == " ":
             pos += 1
     return text.strip()
+
+
+def thread_title(s: str | None) -> str:
+    """The title a conversation is shown under: its opener's subject without list tags
+    and markings ("[comms] OFFICIAL: Winter plan" -> "Winter plan"), or the subject as
+    written when that would leave nothing (a "[redacted]" subject)."""
+    return display_subject(s) or " ".join((s or "").split())
 
 
 def _raw_prefix_len(rest: str) -> int:

@@ -7,6 +7,7 @@ import hashlib
 from sqlalchemy import select
 
 from replyall.db.models import Attachment, Message, Thread, ThreadParticipant
+from replyall.mail.subject import thread_title
 from replyall.members import message_addresses, note_members
 from replyall.pipeline.adopt import adopt
 from replyall.pipeline.context import Context
@@ -90,7 +91,7 @@ def refresh_thread(ctx: Context, thread: Thread, message: Message, *, counted: b
     when = message.date or message.received_at
     if thread.started_at is None or (when and when < thread.started_at):
         thread.started_at = when
-        thread.subject = message.subject
+        thread.subject = thread_title(message.subject)
         thread.subject_key = message.subject_key
     if when and (thread.last_activity_at is None or when > thread.last_activity_at):
         thread.last_activity_at = when

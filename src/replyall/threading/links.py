@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, aliased
 
 from replyall.db.models import Message, Thread, ThreadAlias, ThreadParticipant
 from replyall.mail.headers import message_id_hash
+from replyall.mail.subject import thread_title
 
 # A parent chain longer than this is corrupt data, not a conversation; walks stop there.
 MAX_DEPTH = 10_000
@@ -199,7 +200,7 @@ def recompute_thread(session: Session, thread: Thread) -> None:
         select(Message.subject, Message.subject_key).where(shown).order_by(when, Message.id).limit(1)
     ).first()
     if opener is not None:
-        thread.subject, thread.subject_key = opener
+        thread.subject, thread.subject_key = thread_title(opener[0]), opener[1]
     session.flush()
 
 

@@ -34,6 +34,9 @@ def test_gateway_tags_and_markings_do_not_split_a_conversation(db, settings, clo
     snap = snapshot(db)
     assert snap["r@x"][0] == "q@x" and snap["s@x"][0] == "r@x"
     assert rows_by_mid(db)["s@x"].thread_reason == "subject"
+    (thread,) = threads(db)
+    assert thread.subject == "Quick question"  # the marking stays on the message, not the title
+    assert rows_by_mid(db)["q@x"].subject == "OFFICIAL: Quick question"
 
 
 def test_same_subject_outside_the_window_stays_apart(db, settings, clock):

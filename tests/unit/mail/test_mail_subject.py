@@ -2,7 +2,7 @@
 
 import pytest
 
-from replyall.mail.subject import display_subject, is_forward, is_reply, normalize_subject
+from replyall.mail.subject import display_subject, is_forward, is_reply, normalize_subject, thread_title
 
 
 @pytest.mark.parametrize(
@@ -87,3 +87,10 @@ def test_markings_only_in_capitals_and_at_the_ends():
     assert normalize_subject("Budget - OFFICIAL - draft") == "budget - official - draft"
     assert normalize_subject("RE: EXTRA: x") == "extra: x"
     assert not is_reply("OFFICIAL: Lunch") and normalize_subject("OFFICIAL: Lunch") == "lunch"
+
+
+def test_thread_title_drops_tags_and_markings_but_never_everything():
+    assert thread_title("[comms] OFFICIAL: Winter  plan") == "Winter plan"
+    assert thread_title("Re: [PATCH 1/2] fix") == "Re: [PATCH 1/2] fix"
+    assert thread_title("[redacted]") == "[redacted]"
+    assert thread_title(None) == ""
