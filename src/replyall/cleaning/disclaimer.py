@@ -20,9 +20,6 @@ __all__ = [
     "paragraphs",
 ]
 
-# Phrases of confidentiality notices, virus-scan notices, environment pleas and
-# mailing-list footers. One strong phrase is rarely enough on its own, so a
-# paragraph needs two, or one plus a label or separator (see _is_disclaimer).
 # Statements that only ever stand in a footer, so one sentence of them is enough:
 # how mail to a public body is monitored, that Welsh is welcome, that a gateway
 # scanned the message. Narrow on purpose: comms teams write about monitoring
@@ -40,6 +37,9 @@ _SCANNED = (
     r"scanned (?:for|by)[^.]{0,30}(?:virus|malware)|"
     r"scanned by (?:the )?(?:symantec|mimecast|messagelabs|proofpoint|sophos|barracuda|microsoft)"
 )
+# Phrases of confidentiality notices, virus-scan notices, environment pleas and
+# mailing-list footers. One strong phrase is rarely enough on its own, so a
+# paragraph needs two, or one plus a label or separator (see _is_disclaimer).
 _PHRASES = re.compile(
     r"intended (?:solely )?(?:only )?(?:for the )?(?:use of the )?(?:recipient|addressee)|"
     r"received (?:this|the) (?:e-?mail|message|communication|transmission)[^.]{0,40} in error|"
@@ -252,6 +252,7 @@ def find_banner(lines: list[str], end: int, *, domain: str | None = None,
     """
     paras = paragraphs(lines, 0, end)
     top = 0
+    banner = False  # one gateway banner at most: a reply may open with "Notice: ..." itself
     for k, (a, b) in enumerate(paras):
         block = lines[a:b]
         marks = next((n for n, line in enumerate(block) if not P.is_marking(line)), len(block))
@@ -261,10 +262,10 @@ def find_banner(lines: list[str], end: int, *, domain: str | None = None,
                 break
             continue
         text = " ".join(s.strip() for s in block)
-        if k < len(paras) - 1 and len(text) < 400 and (
+        if not banner and k < len(paras) - 1 and len(text) < 400 and (
             _BANNER.search(text) or (learned and learned.is_boilerplate(block, domain))
         ):
-            top = b
+            top, banner = b, True
             continue
         break
     return top

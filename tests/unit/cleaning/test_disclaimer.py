@@ -265,3 +265,12 @@ def test_the_senders_notice_below_history_quoted_to_the_end_is_disclaimer():
     c = clean_text("", html=html, use_ml=False)
     assert c.body == "Happy to share ours, attached."
     assert c.quote.endswith("Has anyone got one?") and c.disclaimer == NOTICE.replace("\n", " ")
+
+
+def test_one_gateway_banner_at_most():
+    text = (
+        "CAUTION: This email originated from outside of the organisation.\n\n"
+        "Notice: the press office is closed on Friday.\n\nCall the duty officer instead."
+    )
+    c = clean_text(text, use_ml=False)
+    assert c.body == "Notice: the press office is closed on Friday.\n\nCall the duty officer instead."
