@@ -75,11 +75,23 @@ def _original(url: str) -> str | None:
     return None
 
 
+# The recipient in a Safe Links `data` value ("05%7C02%7Cjo.bloggs%40anytown.gov.uk%7C..."),
+# also when line wrapping has cut it off its link, which then cannot be unwrapped.
+_RECIPIENT = re.compile(r"(?<=%7C)[A-Za-z0-9._+-]+%40[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?=%7C)", re.I)
+
+
 def unwrap_links(text: str) -> str:
-    """Every Safe Links / URL Defense / Google redirect link in `text` replaced by the link it wraps."""
-    if not text or not any(h in text for h in _HOSTS):
-        return text or ""
-    return _URL.sub(_replace, text)
+    """Every Safe Links / URL Defense / Google redirect link in `text` replaced by the link it wraps.
+
+    What is left of a Safe Link (one cut in two by line wrapping) loses the
+    recipient's address it carries.
+    """
+    if not text:
+        return ""
+    if any(h in text for h in _HOSTS):
+        text = _URL.sub(_replace, text)
+    # Not only next to the host: wrapping may have cut the host itself in two.
+    return _RECIPIENT.sub("", text) if "%40" in text and ("%7C" in text or "%7c" in text) else text
 
 
 def _replace(m: re.Match[str]) -> str:

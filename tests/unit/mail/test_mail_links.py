@@ -48,3 +48,19 @@ def test_cleaned_parts_show_the_real_link_and_not_the_recipients_address():
 def test_a_rewritten_link_cut_by_line_wrapping_stays():
     cut = "https://eur01.safelinks.protection.outlook.com/?url=https%3A%2"
     assert unwrap_links(f"> {cut}\n> F%2Fexample.com") == f"> {cut}\n> F%2Fexample.com"
+
+
+def test_a_cut_safe_link_loses_the_recipients_address():
+    text = (
+        "> https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fgrou\n"
+        "> ps.google.com%2Fd%2Fmsgid&amp;data=05%7C02%7Cjo.bloggs%40anytown.gov.uk%7C8d0c%7C0\n"
+    )
+    out = unwrap_links(text)
+    assert "jo.bloggs" not in out and "anytown.gov.uk" not in out
+    assert out.startswith("> https://eur01.safelinks.protection.outlook.com/?url=https%3A%2F%2Fgrou\n")
+    assert "data=05%7C02%7C%7C8d0c" in out
+
+
+def test_the_recipient_goes_even_when_the_host_was_cut_too():
+    text = "> https://eur01.safelinks.protection.outloo\n> k.com/?url=x&amp;data=02%7C01%7Cpeng.fan%40nxp.com%7Ca21a"
+    assert "peng.fan" not in unwrap_links(text) and unwrap_links(text).endswith("data=02%7C01%7C%7Ca21a")
