@@ -111,7 +111,7 @@ RE_SEPARATOR = re.compile(r"^[ \t]*(?:[_]{5,}|[-]{5,}|[=]{5,}|[*]{5,})[ \t]*$")
 
 # Clients that announce the device or app at the bottom of a message.
 SENT_FROM = (
-    "Sent from my", "Sent from", "Sent via", "Sent using", "Get Outlook for", "Envoyé de mon",
+    "Sent from my", "Sent from", "Sent via", "Sent using", "Sent with BlackBerry", "Get Outlook for", "Envoyé de mon",
     "Envoyé depuis", "Envoyé à partir de", "Von meinem", "Gesendet von", "Gesendet mit",
     "Enviado desde mi", "Enviado desde", "Enviado do meu", "Enviado de meu", "Enviado do",
     "Inviato da", "Inviato dal mio", "Verzonden vanaf", "Verstuurd vanaf", "Verzonden met",

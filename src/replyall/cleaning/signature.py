@@ -25,6 +25,10 @@ _NAME_CHARS = re.compile(r"^[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?$
 _NAME_SPLIT = re.compile(r"\s*(?:,|\||–|—| - )\s*")
 
 
+# Carriers' longer device lines: "Sent from my BlackBerry 10 smartphone on the EE network."
+_DEVICE = re.compile(r"\b(?:smartphone|galaxy|iphone|ipad|blackberry|android|samsung|huawei|xperia|pixel)\b", re.I)
+
+
 def _shown(line: str) -> str:
     return _LINK.sub("", line)
 
@@ -74,7 +78,8 @@ def _sent_from(lines: list[str], end: int) -> int | None:
     idx = _nonblank(lines, 0, end)
     for i in reversed(idx[-2:]):
         if P.RE_SENT_FROM.match(lines[i]) or P.RE_SENT_FROM_TAIL.match(lines[i]):
-            if len(lines[i].split()) <= 9 and _nonblank(lines, 0, i):
+            words = len(lines[i].split())
+            if (words <= 9 or (words <= 12 and _DEVICE.search(lines[i]))) and _nonblank(lines, 0, i):
                 # A name typed right above the device line ("Ann Smith\nSent from my
                 # iPhone") signs it too, as long as some reply is left above the name.
                 if i > 0 and _looks_like_name(lines[i - 1]) and not lines[i - 1].strip().endswith(",") \

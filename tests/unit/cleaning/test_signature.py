@@ -19,6 +19,10 @@ BODY = "Please find the figures attached and tell me what you think."
         "Thanks,\nAnn Smith\nHead of Procurement\n+44 20 7946 0000\nwww.example.gov.uk",
         "Mit freundlichen Grüßen\nAnna Schmidt\nReferat 3",
         "Cheers, Ann",
+        # Government and NHS phones: BlackBerry Work, carriers' longer lines.
+        "Sent with BlackBerry Work\n(www.blackberry.com)",
+        "Sent from my BlackBerry 10 smartphone on the EE network.",
+        "Sent via the Samsung Galaxy S21 5G, an AT&T 5G smartphone",
     ],
 )
 def test_signature_rules(sig):
@@ -30,6 +34,8 @@ def test_signature_rules(sig):
 def test_sentence_is_not_a_signature():
     text = f"{BODY}\n\nThanks for the update, we will discuss it at the meeting next week and come back."
     assert clean_text(text, use_ml=False).signature == ""
+    for line in ("Sent with love to all the team.", "Sent from my desk, is much easier than my mobile phone."):
+        assert clean_text(f"{BODY}\n\n{line}", use_ml=False).signature == "", line
 
 
 def test_model_trains_caches_and_loads(tmp_path, monkeypatch):
