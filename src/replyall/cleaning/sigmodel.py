@@ -17,6 +17,7 @@ reindex) could split the same message differently.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import os
@@ -191,16 +192,21 @@ def _sender_names(sender: str):
     talon: "Sergey N. Obukhov <serobnic@mail.ru>" -> Sergey, Obukhov, serobnic, each
     as written and capitalised, followed by a space or the end of the line.
     """
+    prog = _names_pattern(sender)
+    if prog is None:
+        return lambda line: 0
+    return lambda line: 1 if prog.search(line) else 0
+
+
+@functools.lru_cache(maxsize=4096)
+def _names_pattern(sender: str) -> re.Pattern[str] | None:
+    # Built once per sender: a reply-all storm is many messages from few people.
     from talon.signature.learning import helpers
 
     names = sorted(helpers.extract_names(sender))
     if names:
-        prog = re.compile("|".join(re.escape(v) + "(?: |$)" for e in names for v in (e, e.capitalize())))
-    elif sender:
-        prog = re.compile(re.escape(sender))
-    else:
-        return lambda line: 0
-    return lambda line: 1 if prog.search(line) else 0
+        return re.compile("|".join(re.escape(v) + "(?: |$)" for e in names for v in (e, e.capitalize())))
+    return re.compile(re.escape(sender)) if sender else None
 
 
 def _has_signature(body: str, names) -> bool:
