@@ -126,13 +126,27 @@ def _label_tail(lines: list[str], labels: list[str], lo: int, hi: int, domain: s
         for i in range(first, hi):
             labels[i] = SIGNATURE
     if cut is not None:
-        for i in range(cut, hi):
-            labels[i] = _footer_label(lines[i])
+        _label_footer(lines, labels, cut, hi)
 
 
 def _footer_label(line: str) -> str:
     # History quoted under the reply, or the quote that carried a list footer: still quote.
     return QUOTE if QUOT_PATTERN.match(line) else DISCLAIMER
+
+
+def _label_footer(lines: list[str], labels: list[str], start: int, end: int, offset: int = 0) -> None:
+    """Label lines[start:end] (labels[offset + i]) as a footer: disclaimer, but quoted lines
+    stay quote, and so do the blank lines between two of them, or the joined quote would
+    lose the gap between its paragraphs."""
+    previous: int | None = None  # the last non-blank line seen
+    for i in range(start, end):
+        labels[offset + i] = label = _footer_label(lines[i])
+        if not lines[i].strip():
+            continue
+        if label == QUOTE and previous is not None and labels[offset + previous] == QUOTE:
+            for j in range(previous + 1, i):
+                labels[offset + j] = QUOTE
+        previous = i
 
 
 def _says_something(region: list[str]) -> bool:
@@ -169,8 +183,7 @@ def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: 
         labels[lo + i] = DISCLAIMER
     reply_end = len(region)
     if cut is not None:
-        for i in range(cut, reply_end):
-            labels[lo + i] = _footer_label(region[i])
+        _label_footer(region, labels, cut, reply_end, offset=lo)
         reply_end = cut
     # A forwarded message under a note is content, but its header lines and its
     # author's sign-off are not this sender's signature: look above the banner only.
@@ -198,8 +211,7 @@ def _label_trailer(lines: list[str], labels: list[str], lo: int, domain: str | N
         return
     cut = find_disclaimer(lines, lo, len(lines), domain=domain, learned=boilerplate)
     if cut is not None:
-        for i in range(cut, len(lines)):
-            labels[i] = _footer_label(lines[i])
+        _label_footer(lines, labels, cut, len(lines))
 
 
 def _group(lines: list[str], labels: list[str]) -> tuple[tuple[str, str], ...]:
