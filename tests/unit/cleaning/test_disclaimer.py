@@ -143,10 +143,11 @@ def test_history_quoted_right_above_the_footer_is_quote():
     footer = "-- \nYou received this message because you are subscribed to the Google Groups \"Comms\" group."
     text = (
         "On Monday, Ann wrote:\n> Which venue?\n\nThe town hall.\n\nThanks\n  Ralf\n\n"
-        "> And the date?\n> Ann\n\n" + footer
+        "> And the date?\n> Ann\n\n> And the time?\n\n" + footer
     )
     c = clean_text(text, use_ml=False)
-    assert "> And the date?" in c.quote and "And the date" not in c.body
+    # The quoted paragraphs keep the blank line between them.
+    assert c.quote.endswith("> And the date?\n> Ann\n\n> And the time?") and "And the date" not in c.body
     assert c.body.endswith("The town hall.") or c.body.endswith("Ralf")
     assert c.disclaimer == footer
 
@@ -274,14 +275,3 @@ def test_one_gateway_banner_at_most():
     )
     c = clean_text(text, use_ml=False)
     assert c.body == "Notice: the press office is closed on Friday.\n\nCall the duty officer instead."
-
-
-def test_quoted_paragraphs_above_a_footer_keep_the_gap_between_them():
-    footer = "-- \nYou received this message because you are subscribed to the Google Groups \"Comms\" group."
-    text = (
-        "On Monday, Ann wrote:\n> Which venue?\n\nThe town hall.\n\nRalf\n\n"
-        "> And the date?\n\n> And the time?\n\n" + footer
-    )
-    c = clean_text(text, use_ml=False)
-    assert c.quote.endswith("> And the date?\n\n> And the time?")
-    assert c.disclaimer == footer
