@@ -168,8 +168,10 @@ def ml_signature_lines(lines: list[str], sender: str, model: SignatureModel) -> 
     candidate = bruteforce.get_signature_candidate(lines)
     if not candidate:
         return 0
-    feats = featurespace.features(sender or "")
-    feats[-1] = names  # talon's contains_sender_names, made deterministic
+    # talon's features, with its contains_sender_names (the last) swapped for ours: built
+    # for no sender, talon's compiles nothing we would throw away.
+    feats = featurespace.features("")
+    feats[-1] = names
     markers = ["t"] * len(lines)
     offset = len(lines) - len(candidate)
     for i, line in enumerate(candidate):

@@ -149,17 +149,15 @@ def _contact_block(lines: list[str], end: int) -> int | None:
     # lines, with contact details. talon's classifier misses it when the links of an
     # HTML signature make its lines long. A line ending in ":" above introduces
     # the block as part of the reply ("The office is at:").
-    tail = _nonblank(lines, 0, end)[-_MAX_SIG_LINES:]
-    for pos, i in enumerate(tail):
-        block = tail[pos:]
-        if i == 0 or lines[i - 1].strip() or len(block) < 2 or not _name_head(lines[i]):
+    idx = _nonblank(lines, 0, end)
+    for pos in range(max(1, len(idx) - _MAX_SIG_LINES), len(idx)):  # some text must stand above
+        i, block = idx[pos], idx[pos:]
+        if lines[i - 1].strip() or len(block) < 2 or not _name_head(lines[i]):
             continue
-        if not all(_sig_line(_shown(lines[j])) for j in block[1:]):
+        if lines[idx[pos - 1]].rstrip().endswith(":") or not all(_sig_line(_shown(lines[j])) for j in block[1:]):
             continue
         contacts = sum(_contact(lines[j]) for j in block)
-        roles = sum(bool(P.RE_ROLE.search(_shown(lines[j]))) for j in block)
-        above = _nonblank(lines, 0, i)
-        if contacts and (contacts >= 2 or roles) and above and not lines[above[-1]].rstrip().endswith(":"):
+        if contacts >= 2 or (contacts and any(P.RE_ROLE.search(_shown(lines[j])) for j in block)):
             return i
     return None
 
