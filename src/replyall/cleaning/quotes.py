@@ -179,10 +179,26 @@ def _wrote_header(lines: list[str], i: int) -> int:
     return 0
 
 
+# "Key: value" with a date or an address in it, in any language ("Fra: A <a@b.dk>").
+_ANY_HEADER = re.compile(r"^[ \t>]*[*_]{0,2}[^\W\d_][\w .'’-]{0,24}[*_]{0,2}[ \t]*[:：].*(?:\d|@)")
+
+
+def _dashed_banner(lines: list[str], i: int) -> bool:
+    """A dashed banner in words we do not know ("-------- Original-Nachricht --------").
+
+    It is a quote banner only when the old message's headers follow it: the same
+    dashes frame form prompts ("---- Enter feedback below ----") and section titles.
+    """
+    if not P.RE_DASHED_BANNER.match(lines[i]):
+        return False
+    following = [line for line in lines[i + 1 : i + 4] if line.strip()][:2]
+    return any(_ANY_HEADER.match(line) for line in following)
+
+
 def is_splitter_at(lines: list[str], i: int) -> int:
     """Number of lines of a quote header starting at line i (0 when there is none)."""
     line = lines[i]
-    if P.RE_ORIGINAL_BANNER.match(line) or P.RE_FORWARD_BANNER.match(line) or P.RE_DASHED_BANNER.match(line):
+    if P.RE_ORIGINAL_BANNER.match(line) or P.RE_FORWARD_BANNER.match(line) or _dashed_banner(lines, i):
         return 1
     if _one_line_header(line):
         return 1

@@ -39,6 +39,20 @@ def test_header_styles_cut_the_quote(header):
     assert "old message text" in c.quote
 
 
+def test_dashed_banner_in_an_unknown_language_cuts_when_headers_follow():
+    # Indonesian: neither the banner's words nor "Dari:" / "Tanggal:" are in our lists.
+    text = f"{REPLY}\n\n-------- Pesan Asli --------\nDari: Bob <bob@example.org>\nTanggal: 01/01/2024\n\nOld text.\n"
+    c = clean_text(text, use_ml=False)
+    assert c.body == REPLY and c.quote.startswith("-------- Pesan Asli")
+
+
+@pytest.mark.parametrize("title", ["---- Enter feedback below ----", "--- Which tree should the fix target? ---"])
+def test_dashed_section_title_is_not_a_quote_banner(title):
+    text = f"{REPLY}\n\n{title}\n\nThe mainline tree, then stable.\n"
+    c = clean_text(text, use_ml=False)
+    assert c.quote == "" and c.body.endswith("then stable.")
+
+
 def test_quote_marker_lines_are_cut():
     c = clean_text(f"{REPLY}\n\n> one\n> two\n> three\n", use_ml=False)
     assert c.body == REPLY and c.quote.startswith("> one")
