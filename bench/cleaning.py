@@ -31,6 +31,7 @@ from replyall.mail.html import html_to_text
 
 KEEPS_SIGNATURE = {"strip-talon", "strip-unquotemail"}
 _WS = re.compile(r"\s+")
+_HR_LINE = re.compile(r"^[ \t]*---[ \t]*$", re.M)
 _TOKEN = re.compile(r"\w+", re.U)
 
 
@@ -87,6 +88,10 @@ def _expected(case: Path) -> str | None:
 
 def _normalise(s: str, compare: str, html: bool) -> str:
     compare = (compare or "").lower()
+    if html:
+        # Both suites compare HTML cases by visible text, and a rule (<hr>) has none:
+        # our renderer draws it as a "---" line, on both sides alike.
+        s = _HR_LINE.sub("", s)
     if html or "whitespace removed" in compare:
         return _WS.sub("", s)
     # Every suite strips or trims before comparing, except crisp's few "exact"
