@@ -109,6 +109,9 @@ RE_DIGIT_OR_AT = re.compile(r"\d|@")
 # A separator line Outlook and others draw above the header block.
 RE_SEPARATOR = re.compile(r"^[ \t]*(?:[_]{5,}|[-]{5,}|[=]{5,}|[*]{5,})[ \t]*$")
 
+# A line marking where quoted text was cut: "[...]", "[snip]", "<snip>".
+RE_ELISION = re.compile(r"^[ \t]*(?:\[[ \t]*(?:\.\.\.|…|snip|snipped|cut|trimmed)[ \t]*\]|<[ \t]*(?:snip|snipped)[ \t]*>)[ \t]*$", re.I)
+
 # Clients that announce the device or app at the bottom of a message.
 SENT_FROM = (
     "Sent from my", "Sent from", "Sent via", "Sent using", "Sent with BlackBerry", "Get Outlook for", "Envoyé de mon",

@@ -228,7 +228,9 @@ def _mark(lines: list[str]) -> str:
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line.strip():
+        if not line.strip() or P.RE_ELISION.match(line):
+            # An elision ("[...]") stands where quoted text was cut: neither the
+            # reply nor a quote of its own, it must not split a quote in two.
             i += 1
             continue
         if talon_q.QUOT_PATTERN.match(line):

@@ -151,3 +151,14 @@ def test_list_footer_under_an_interleaved_answer_is_disclaimer():
     footer = "_______________________________________________\ncomms mailing list\nhttps://lists.example.org/mailman/listinfo/comms"
     c = _clean(f"Count me in.\n\n{WROTE}\n> Who is coming?\n\nAnd I can bring the projector.\n\n{footer}\n")
     assert c.body.endswith("And I can bring the projector.") and c.disclaimer == footer
+
+
+def test_elision_mark_between_header_and_quote_keeps_the_answer_below_as_body():
+    # "[...]" stands for quoted text the replier cut; taken for text, it made the
+    # header look like a forward, and the whole answer below went to the quote.
+    text = (f"{WROTE}\n[...]\n> Can we share the rota?\n> It is on the drive.\n\n"
+            "Yes, I have shared it with everyone.\n\nRegards,\nBen\n\n[...]\n")
+    c = _clean(text)
+    assert c.body == "Yes, I have shared it with everyone."
+    assert c.quote.startswith(WROTE) and "> It is on the drive." in c.quote
+
