@@ -63,7 +63,7 @@ def _label_lines(
         labels += [BODY] * (len(lines) - quote_to)
         domain = _domain(from_address)
         if any(lines[i].strip() for i in range(quote_from)):
-            _label_tail(lines, labels, quote_to, len(lines), domain, boilerplate)
+            _label_tail(lines, labels, quote_to, len(lines), domain, boilerplate, from_address, use_ml, cache_dir)
             return labels
         return _label_reply(lines, labels, quote_to, len(lines), domain, boilerplate, from_address, use_ml, cache_dir)
     labels = [BODY] * len(lines)
@@ -96,7 +96,7 @@ def _label_lines(
         if not tail_after:
             end = span.start
         elif any(lines[i].strip() for i in range(span.start)):
-            _label_tail(lines, labels, span.end, end, domain, boilerplate)
+            _label_tail(lines, labels, span.end, end, domain, boilerplate, from_address, use_ml, cache_dir)
     for i in range(end, len(lines)):
         labels[i] = QUOTE
     _label_trailer(lines, labels, end, domain, boilerplate)
@@ -111,10 +111,11 @@ def _label_lines(
 
 
 def _label_tail(lines: list[str], labels: list[str], lo: int, hi: int, domain: str | None,
-                boilerplate: BoilerplateMatcher | None) -> None:
-    """Text below the quote of a top-posted reply: a list footer, or the author's "-- " signature.
-
-    Anything else there is an interleaved answer and stays body, above any footer.
+                boilerplate: BoilerplateMatcher | None, from_address: str | None, use_ml: bool,
+                cache_dir: Path | None) -> None:
+    """Text below the quote of a top-posted reply: a list footer, the author's "-- " signature,
+    or an answer written below the quote ("Hi Ann,", quote, answer), which stays body and
+    ends, like any reply, in its author's signature.
     """
     first = next(i for i in range(lo, hi) if lines[i].strip())
     cut = find_disclaimer(lines, lo, hi, domain=domain, learned=boilerplate, allow_first=True)
@@ -122,8 +123,13 @@ def _label_tail(lines: list[str], labels: list[str], lo: int, hi: int, domain: s
         for i in range(lo, hi):
             labels[i] = DISCLAIMER
         return
-    if P.RE_SIG_DASHES.match(lines[first]):
-        for i in range(first, hi):
+    end = hi if cut is None else cut
+    sig: int | None = first
+    if not P.RE_SIG_DASHES.match(lines[first]):
+        found = find_signature(lines[first:end], sender=from_address, use_ml=use_ml, cache_dir=cache_dir)
+        sig = first + found if found else None  # at 0 it would be all the answer says
+    if sig is not None:
+        for i in range(sig, end):
             labels[i] = SIGNATURE
     if cut is not None:
         _label_footer(lines, labels, cut, hi)

@@ -162,3 +162,9 @@ def test_elision_mark_between_header_and_quote_keeps_the_answer_below_as_body():
     assert c.body == "Yes, I have shared it with everyone."
     assert c.quote.startswith(WROTE) and "> It is on the drive." in c.quote
 
+
+def test_answer_below_the_quote_under_a_greeting_ends_in_its_signature():
+    text = f"Hi Ann,\n\n{WROTE}\n> Can we share the rota?\n\nYes, it is on the drive now.\n\nKind regards,\nBen Jones\n"
+    c = _clean(text)
+    assert c.body == "Hi Ann,\n\nYes, it is on the drive now."
+    assert c.signature == "Kind regards,\nBen Jones"
