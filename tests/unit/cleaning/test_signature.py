@@ -152,3 +152,11 @@ def test_contact_details_the_reply_introduces_stay_body():
     assert clean_text(text, use_ml=False).signature == ""
     heading = "Hi all,\n\nWe need cover.\n\nHIGH PRIORITY\nTel: 01632 960321\nwww.riverside.gov.uk\n"
     assert clean_text(heading, use_ml=False).signature == ""
+
+
+def test_links_the_text_cites_are_not_a_signature(tmp_path):
+    text = ("Hi Ann,\n\nThe guidance is in the toolkit [1] and in last week's recording [2].\n"
+            "Both are open to everyone on the list.\n\nBen\n\n"
+            "[1] https://www.example.gov.uk/comms/toolkit\n[2] https://video.example.org/watch?v=7fiJbwmhnRw\n")
+    c = clean_text(text, from_address="ben@example.gov.uk", cache_dir=tmp_path)
+    assert c.body.endswith("[2] https://video.example.org/watch?v=7fiJbwmhnRw") and c.signature == ""
