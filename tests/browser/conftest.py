@@ -73,6 +73,11 @@ def seeded(db, settings, clock):
         make("w4@council.gov.uk", subject="Re: Winter vaccination campaign: assets?", date=base + timedelta(hours=2),
              parent="w2@trust.nhs.uk", references=["w1@council.gov.uk", "w2@trust.nhs.uk"],
              body="Brilliant, thank you Sam!\n\nOn 19 Nov 2026 Sam Patel wrote:\n> We have a toolkit, happy to share.\n"),
+        make("w5@fire.gov.uk", subject="Re: Winter vaccination campaign: assets?", date=base + timedelta(hours=3),
+             sender=("Lee Grant", "lee.grant@fire.gov.uk"), parent="w2@trust.nhs.uk",
+             references=["w1@council.gov.uk", "w2@trust.nhs.uk"],
+             body="On 19 Nov 2026 Sam Patel wrote:\n> We have a toolkit, happy to share.\n"
+                  "Ours is at https://www.example.gov.uk/winter-toolkit too.\n> Happy to share.\nLikewise.\n"),
         make("x1@fire.gov.uk", subject="<script>alert('x')</script> Bonfire night safety", date=base - timedelta(days=2),
              sender=("<b>Fire</b> Comms", "comms@fire.gov.uk"), body="<img src=x onerror=alert(1)> Planning messages.\n"),
         make("y1@council.gov.uk", subject="Budget consultation timeline", date=base - timedelta(days=40),

@@ -61,6 +61,16 @@ def test_expand_quoted_text(live, page, seeded):
     shoot(page, "thread-quote-open")
 
 
+def test_link_in_a_body_is_followed_and_interleaved_quotes_are_set_apart(live, page, seeded):
+    page.goto(f"{live}/t/{seeded['thread']}")
+    link = page.get_by_role("link", name="https://www.example.gov.uk/winter-toolkit")
+    assert link.get_attribute("href") == "https://www.example.gov.uk/winter-toolkit"
+    quoted = page.locator(".message .body blockquote.quoted")
+    assert quoted.count() == 2 and quoted.first.inner_text() == "> We have a toolkit, happy to share."
+    # Set apart by a rule at its left, in a colour that still reads (axe checks the contrast).
+    assert quoted.first.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"
+
+
 def test_auto_reply_is_collapsed_until_opened(live, page, seeded):
     page.goto(f"{live}/t/{seeded['thread']}")
     auto = page.locator("details.auto").first

@@ -3,8 +3,9 @@
 A 200-message thread used to spend most of its time in Jinja, calling helpers and
 filters for each message (sender, dates, links, "has the subject changed?", "does
 the original hold anything new?"). Here each value is computed once into a plain
-object and the template only lays it out. Nothing is escaped here: the strings stay
-plain str and the template's autoescape escapes every one of them on output.
+object and the template only lays it out. The strings stay plain str, escaped by the
+template's autoescape on output, except a message's texts: richtext.render escapes
+them itself and adds the links and quote blocks, so they arrive as Markup.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from replyall.web.present import KIND_LABELS, MAX_DEPTH, reason_text, show_original
+from replyall.web.richtext import render
 
 
 @dataclass(slots=True)
@@ -48,7 +50,7 @@ class Shown:
     subject: str | None = None  # only when a reply renamed the conversation
     hidden: bool = False
     redacted: bool = False
-    body: str = ""  # empty: "no text of its own"
+    body: str = ""  # Markup from richtext.render; empty: "no text of its own"
     parts: tuple[Part, ...] = ()
     attachments: tuple[AttachmentLink, ...] = ()
     permalink: str = ""
@@ -111,12 +113,14 @@ class Presenter:
         )
         if m.hidden:  # moderators hid it: nothing of its content leaves the server
             return shown
-        shown.body = view.text(m.body) if m.body.strip() else ""
-        parts = [Part(label, view.text(text)) for text, label in (
+        shown.body = render(m.body, view.text) if m.body.strip() else ""
+        # The quoted text is all quote already: its ">" lines need no second frame.
+        parts = [Part(label, render(text, view.text, quotes=False)) for text, label in (
             (m.quote, "Show quoted text"), (m.signature, "Show signature"), (m.disclaimer, "Show disclaimer"))
             if text and text.strip()]
         if show_original(m, self.always_original):
-            parts.append(Part("Show the message as it was written, before cleaning", view.text(m.original), True))
+            parts.append(Part("Show the message as it was written, before cleaning",
+                              render(m.original, view.text, quotes=False), True))
         shown.parts = tuple(parts)
         shown.attachments = tuple(
             AttachmentLink(url_for("message_attachment", mid_hash=m.message_id_hash, position=a.position),

@@ -133,6 +133,21 @@ def test_mail_text_is_escaped_everywhere(client, db, settings, clock):
     assert "&lt;script&gt;alert(&#39;b&#39;)&lt;/script&gt;" in thread
 
 
+def test_links_are_clickable_and_an_interleaved_answer_sets_its_quotes_apart(client, db, settings, clock):
+    ingest(db, settings, clock, make_mail(
+        "q@council.gov.uk", subject="Winter campaign", date=T0,
+        body="On 9 Nov, Ann wrote:\n> Has anyone got the toolkit?\nYes: https://www.example.gov.uk/winter-toolkit.\n"
+             "> And the assets?\nOn the drive.\n"))
+    key, mh = thread_key_of(db, "q@council.gov.uk"), hash_of(db, "q@council.gov.uk")
+    for path in (f"/t/{key}", f"/m/{mh}"):
+        html = client.get(path).text
+        body = re.search(r'<div class="body">(.*?)</div>', html, re.S).group(1)
+        assert ('Yes: <a href="https://www.example.gov.uk/winter-toolkit" rel="nofollow ugc">'
+                "https://www.example.gov.uk/winter-toolkit</a>.") in body, path
+        assert re.findall(r'<blockquote class="quoted">(.*?)</blockquote>', body) == [
+            "&gt; Has anyone got the toolkit?", "&gt; And the assets?"], path
+
+
 def test_addresses_hidden_on_public_archive_and_shown_when_configured(db, settings, clock, settings_factory, sqlite_url):
     ingest(db, settings, clock, *tree_mails())
     key = thread_key_of(db, "a@council.gov.uk")

@@ -1,0 +1,81 @@
+"""Message text as HTML: links made clickable, quoted lines set apart, everything else escaped.
+
+Mail is plain text with conventions readers know: a URL is a link, and lines starting
+with ">" are someone else's words (an answer written between quoted lines keeps them in
+the body). Mature archives show both; here every piece of the text is escaped first and
+only two kinds of markup are added around it, so nothing the sender wrote can become
+markup of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from markupsafe import Markup, escape
+
+__all__ = ["render"]
+
+# http(s) and www. only: no javascript:, data: or other schemes can become a link.
+# Literal prefixes, no re.I or \b: a thread page runs this over every message text.
+_URL = re.compile(r"(?:https?://|HTTPS?://|www\.|WWW\.)[^\s<>\"'`{}|\\^\[\]]+")
+_TRAILING = ".,;:!?*'\"’”"
+_PAIRS = {")": "(", "]": "["}
+_QUOTED_RUN = re.compile(r"^(?:[ \t]*>[^\n]*(?:\n|$))+", re.M)
+
+
+def _trim(url: str) -> str:
+    """The URL without the sentence punctuation or the closing bracket typed after it."""
+    while url:
+        last = url[-1]
+        if last in _TRAILING:
+            url = url[:-1]
+        elif last in _PAIRS and url.count(last) > url.count(_PAIRS[last]):
+            url = url[:-1]
+        else:
+            break
+    return url
+
+
+def _links(text: str, shown: Callable[[str], str]) -> str:
+    """Escaped `text` with its URLs as links; `shown` hides addresses where the archive must."""
+    out: list[str] = []
+    pos = 0
+    for found in _URL.finditer(text):
+        url = _trim(found.group())
+        start, end = found.start(), found.start() + len(url)
+        if "://" not in url and url.count(".") < 2 or start and (text[start - 1].isalnum() or text[start - 1] in "._"):
+            continue  # "www.example" alone, or the middle of a word ("xhttps://", "a.www.b")
+        out.append(escape(shown(text[pos:start])))
+        visible = shown(url)
+        if visible != url:
+            # An address inside the URL (a message-id link): the archive hides it, and a
+            # link to the shortened URL would go somewhere else; plain text, as before.
+            out.append(escape(visible))
+        else:
+            href = url if "://" in url else "https://" + url
+            out.append(f'<a href="{escape(href)}" rel="nofollow ugc">{escape(url)}</a>')
+        pos = end
+    out.append(escape(shown(text[pos:])))
+    return "".join(out)
+
+
+def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool = True) -> Markup:
+    """`text` as safe HTML for a pre-wrapped block.
+
+    With `quotes`, each run of lines beginning with ">" becomes a blockquote; the line
+    breaks at its edges are left out, since the block itself starts and ends a line.
+    """
+    if not quotes or ">" not in text:
+        return Markup(_links(text, shown))
+    out: list[str] = []
+    pos = 0
+    for run in _QUOTED_RUN.finditer(text):
+        start, end = run.span()
+        if start > pos:
+            out.append(_links(text[pos : start - 1 if start else start], shown))
+        out.append(f'<blockquote class="quoted">{_links(run.group().rstrip(chr(10)), shown)}</blockquote>')
+        pos = end
+    if pos < len(text):
+        out.append(_links(text[pos:], shown))
+    return Markup("".join(out))

@@ -1,0 +1,63 @@
+"""Message text as HTML: links and quoted lines, and nothing else the sender wrote becomes markup."""
+
+import pytest
+
+from replyall.web.richtext import render
+from replyall.web.templating import obfuscate_text
+
+
+def test_text_is_escaped_and_urls_become_links():
+    html = render('See <b>this</b> & https://www.example.gov.uk/policy?id=1&v=2 for "the" policy.')
+    assert "<b>" not in html and "&lt;b&gt;this&lt;/b&gt; &amp;" in html
+    assert ('<a href="https://www.example.gov.uk/policy?id=1&amp;v=2" rel="nofollow ugc">'
+            "https://www.example.gov.uk/policy?id=1&amp;v=2</a> for &#34;the&#34; policy.") in html
+
+
+@pytest.mark.parametrize(
+    ("text", "url"),
+    [
+        ("The toolkit (https://example.org/toolkit).", "https://example.org/toolkit"),
+        ("Wiki: https://en.example.org/wiki/Thing_(disambiguation), see", "https://en.example.org/wiki/Thing_(disambiguation)"),
+        ("Go to www.example.gov.uk!", "www.example.gov.uk"),
+        ("<https://example.org/a>", "https://example.org/a"),
+        ("Is it https://example.org/faq?", "https://example.org/faq"),
+    ],
+)
+def test_punctuation_typed_after_a_url_stays_outside_the_link(text, url):
+    html = render(text)
+    assert f">{url}</a>" in html
+    href = url if "://" in url else "https://" + url
+    assert f'href="{href}"' in html
+
+
+@pytest.mark.parametrize(
+    "text", ["javascript:alert(1)", "data:text/html,<script>x</script>", "www.example", "xhttps://example.org/a"])
+def test_only_http_and_www_become_links(text):
+    html = render(text)
+    assert "<a " not in html and "<script" not in html
+
+
+def test_a_quote_inside_a_url_cannot_open_an_attribute():
+    html = render('https://x.org/"onmouseover="alert(1)')
+    assert html == '<a href="https://x.org/" rel="nofollow ugc">https://x.org/</a>&#34;onmouseover=&#34;alert(1)'
+
+
+def test_quoted_lines_of_an_interleaved_answer_become_one_block_each_run():
+    text = "On Tue, Ann wrote:\n> Can you come?\n> On Saturday?\nYes.\n\n> And the banner?\nNo, Tom has it."
+    html = render(text)
+    assert html == (
+        "On Tue, Ann wrote:"
+        '<blockquote class="quoted">&gt; Can you come?\n&gt; On Saturday?</blockquote>'
+        "Yes.\n"
+        '<blockquote class="quoted">&gt; And the banner?</blockquote>'
+        "No, Tom has it."
+    )
+    assert render(text, quotes=False) == text.replace(">", "&gt;")
+
+
+def test_hidden_addresses_stay_hidden_and_never_leave_a_wrong_link():
+    text = "Mail ann@example.org or see https://lore.example.org/r/20260101.abc@example.org and https://example.org/x"
+    html = render(text, obfuscate_text)
+    assert "@" not in html
+    assert "ann at example.org" in html and "https://lore.example.org/r/20260101.abc at example.org" in html
+    assert html.count("<a ") == 1 and '<a href="https://example.org/x"' in html
