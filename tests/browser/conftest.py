@@ -78,6 +78,9 @@ def seeded(db, settings, clock):
              references=["w1@council.gov.uk", "w2@trust.nhs.uk"],
              body="On 19 Nov 2026 Sam Patel wrote:\n> We have a toolkit, happy to share.\n"
                   "Ours is at https://www.example.gov.uk/winter-toolkit too.\n> Happy to share.\nLikewise.\n"),
+        helpers.outlook_mail("w6@police.uk", subject="RE: Winter vaccination campaign: assets?",
+                             date=base + timedelta(hours=4), sender=("Kim Hall", "kim.hall@police.uk"),
+                             parent="w1@council.gov.uk", body="Our force will share the assets too."),
         make("x1@fire.gov.uk", subject="<script>alert('x')</script> Bonfire night safety", date=base - timedelta(days=2),
              sender=("<b>Fire</b> Comms", "comms@fire.gov.uk"), body="<img src=x onerror=alert(1)> Planning messages.\n"),
         make("y1@council.gov.uk", subject="Budget consultation timeline", date=base - timedelta(days=40),

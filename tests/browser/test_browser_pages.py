@@ -71,6 +71,15 @@ def test_link_in_a_body_is_followed_and_interleaved_quotes_are_set_apart(live, p
     assert quoted.first.evaluate("e => getComputedStyle(e).borderLeftStyle") == "solid"
 
 
+def test_pictures_laid_out_in_a_message_open_on_request(live, page, seeded):
+    page.goto(f"{live}/t/{seeded['thread']}")
+    summary = page.get_by_text("Show 2 pictures laid out in the message")
+    logo = page.get_by_role("link", name="image001.png")
+    assert not logo.is_visible()
+    summary.click()
+    assert logo.is_visible()
+
+
 def test_auto_reply_is_collapsed_until_opened(live, page, seeded):
     page.goto(f"{live}/t/{seeded['thread']}")
     auto = page.locator("details.auto").first

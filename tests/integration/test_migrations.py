@@ -46,3 +46,28 @@ def test_sqlite_runs_in_wal_with_foreign_keys(sqlite_url):
             assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL: fsync per commit
     finally:
         engine.dispose()
+
+
+def test_has_attachments_is_recomputed_for_stored_messages(db_url, db, settings, clock):
+    # 0009: a message whose only files are pictures its HTML lays out no longer counts as
+    # having attachments; one with a file attached still does. Downgrade restores the old flag.
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from replyall.db.models import Message
+    from support.web import ingest, outlook_mail
+
+    when = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    ingest(db, settings, clock, outlook_mail("logos@x", date=when, body="Logos only."),
+           outlook_mail("file@x", date=when, body="A file.", attachments=[("rota.csv", "text/csv", b"day\n")]))
+
+    def flags() -> dict[str, bool]:
+        with db.reader() as session:
+            return {mid: bool(flag) for mid, flag in session.execute(select(Message.message_id, Message.has_attachments))}
+
+    assert flags() == {"logos@x": False, "file@x": True}
+    migrate.downgrade(db_url, "0008")
+    assert flags() == {"logos@x": True, "file@x": True}
+    migrate.upgrade(db_url, "head")
+    assert flags() == {"logos@x": False, "file@x": True}

@@ -76,3 +76,23 @@ def conversation(start: datetime, n: int, *, prefix: str = "c", subject: str = "
             body=f"Reply number {i}.\n\nOn an earlier day someone wrote:\n> quoted line {i}\n",
         ))
     return out
+
+
+def outlook_mail(mid: str, *, date: datetime, body: str, logos: int = 2,
+                 attachments: list[tuple[str, str, bytes]] = (), **kw) -> bytes:
+    """A message as Outlook sends it: text and HTML, the signature's logo and icons as pictures
+    the HTML lays out by Content-ID (multipart/related), then any attached files."""
+    from email import message_from_bytes, policy
+
+    msg = message_from_bytes(make_mail(mid, date=date, body=body, **kw), policy=policy.default)
+    cids = [f"image{n:03d}.png@01DC5A2B.3C4D5E60" for n in range(1, logos + 1)]
+    images = "".join(f'<img src="cid:{cid}" alt="">' for cid in cids)
+    msg.add_alternative(f"<html><body><p>{body}</p><p>{images}</p></body></html>", subtype="html")
+    html = msg.get_payload()[-1]
+    for n, cid in enumerate(cids, 1):
+        html.add_related(b"\x89PNG\r\n\x1a\n" + bytes([n]) * 900, maintype="image", subtype="png",
+                         cid=f"<{cid}>", filename=f"image{n:03d}.png")
+    for filename, ctype, data in attachments:
+        maintype, subtype = ctype.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg.as_bytes()

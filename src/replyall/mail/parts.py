@@ -30,6 +30,13 @@ class Attachment:
     inline: bool = False
 
 
+def is_embedded(content_id: str | None, content_type: str) -> bool:
+    """A picture the message's HTML lays out by its Content-ID: a logo or social-media icon
+    in a signature, or a screenshot pasted into the text. Not a file the sender attached,
+    though it is kept and offered like one."""
+    return bool(content_id) and (content_type or "").lower().startswith("image/")
+
+
 def unflow(text: str, delsp: bool = False) -> str:
     """Join format=flowed soft line breaks (RFC 3676 4.1-4.5), keeping quote depth."""
     out: list[str] = []

@@ -18,7 +18,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _ATTACHMENT_META = load_only(
     Attachment.id, Attachment.message_id, Attachment.position, Attachment.filename,
-    Attachment.content_type, Attachment.size,
+    Attachment.content_type, Attachment.size, Attachment.content_id,
 )
 
 # What the thread page and the API show; references, defects and recipients stay unread.
@@ -121,7 +121,7 @@ def thread_rows(session: Session, thread_id: int) -> tuple[list, dict[int, list]
     attachments: dict[int, list] = defaultdict(list)
     for a in session.execute(
         select(Attachment.message_id, Attachment.position, Attachment.filename, Attachment.content_type,
-               Attachment.size)
+               Attachment.size, Attachment.content_id)
         .join(Message, Message.id == Attachment.message_id)
         .where(Message.thread_id == thread_id)
         .order_by(Attachment.message_id, Attachment.position)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from replyall.mail.parts import is_embedded
 from replyall.web.present import KIND_LABELS, MAX_DEPTH, reason_text, show_original
 from replyall.web.richtext import render
 
@@ -53,6 +54,7 @@ class Shown:
     body: str = ""  # Markup from richtext.render; empty: "no text of its own"
     parts: tuple[Part, ...] = ()
     attachments: tuple[AttachmentLink, ...] = ()
+    pictures: tuple[AttachmentLink, ...] = ()  # laid out by the HTML (is_embedded): shown folded
     permalink: str = ""
     raw_url: str | None = None
     reason: str = ""
@@ -122,8 +124,9 @@ class Presenter:
             parts.append(Part("Show the message as it was written, before cleaning",
                               render(m.original, view.text, quotes=False), True))
         shown.parts = tuple(parts)
-        shown.attachments = tuple(
-            AttachmentLink(url_for("message_attachment", mid_hash=m.message_id_hash, position=a.position),
-                           a.filename or f"attachment {a.position + 1}", a.content_type, a.size)
-            for a in attachments)
+        links = [(is_embedded(a.content_id, a.content_type), AttachmentLink(
+            url_for("message_attachment", mid_hash=m.message_id_hash, position=a.position),
+            a.filename or f"attachment {a.position + 1}", a.content_type, a.size)) for a in attachments]
+        shown.attachments = tuple(link for embedded, link in links if not embedded)
+        shown.pictures = tuple(link for embedded, link in links if embedded)
         return shown

@@ -11,7 +11,7 @@ from sqlalchemy import update
 
 from replyall.db.models import Message
 from replyall.web.app import create_app
-from support.web import PRIVATE, hash_of, ingest, make_mail, thread_key_of
+from support.web import PRIVATE, hash_of, ingest, make_mail, outlook_mail, thread_key_of
 
 T0 = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
 
@@ -146,6 +146,27 @@ def test_links_are_clickable_and_an_interleaved_answer_sets_its_quotes_apart(cli
                 "https://www.example.gov.uk/winter-toolkit</a>.") in body, path
         assert re.findall(r'<blockquote class="quoted">(.*?)</blockquote>', body) == [
             "&gt; Has anyone got the toolkit?", "&gt; And the assets?"], path
+
+
+def test_pictures_the_html_lays_out_are_folded_and_not_counted_as_attachments(client, db, settings, clock):
+    ingest(db, settings, clock,
+           outlook_mail("o1@council.gov.uk", subject="Social media policy", date=T0, body="Ours is attached.",
+                        attachments=[("policy.pdf", "application/pdf", b"%PDF-1.4 " + b"p" * 3000)]),
+           outlook_mail("o2@council.gov.uk", subject="Re: Social media policy", date=T0 + timedelta(hours=1),
+                        parent="o1@council.gov.uk", body="Thanks, very useful.", logos=3))
+    html = client.get(f"/t/{thread_key_of(db, 'o1@council.gov.uk')}").text
+    first, second = re.findall(r'<article class="message.*?</article>', html, re.S)
+    attached = re.search(r'<ul class="attachments" aria-label="Attachments">(.*?)</ul>', first, re.S).group(1)
+    assert "policy.pdf" in attached and "image001.png" not in attached
+    assert re.search(r"<summary>Show 2 pictures laid out in the message</summary>\s*<ul class=\"attachments\">"
+                     r".*image001\.png.*image002\.png.*</ul>", first, re.S)
+    assert 'aria-label="Attachments"' not in second and "Show 3 pictures laid out in the message" in second
+    found = client.get("/a/comms-network/search", params={"q": "has:attachment"}).text
+    assert "Ours is attached." in found and "Thanks, very useful." not in found
+    pictures = client.get("/a/comms-network/search", params={"q": "-has:attachment useful"}).text
+    assert "Thanks, very <mark>useful</mark>." in pictures
+    logo = client.get(f"/m/{hash_of(db, 'o2@council.gov.uk')}/attachments/0")
+    assert logo.status_code == 200 and logo.content.startswith(b"\x89PNG")
 
 
 def test_addresses_hidden_on_public_archive_and_shown_when_configured(db, settings, clock, settings_factory, sqlite_url):

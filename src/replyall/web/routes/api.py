@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from replyall.db.models import Archive, Message, Thread
+from replyall.mail.parts import is_embedded
 from replyall.web import present, queries
 from replyall.web.access import ArchiveDep, ReaderDep, View, check_originals, make_view, not_found, readable_archives
 from replyall.web.deps import SessionDep, SettingsDep
@@ -59,6 +60,8 @@ class AttachmentOut(_Out):
     content_type: str
     size: int
     url: str
+    embedded: bool = Field(description="A picture the message's HTML lays out (a signature's logo, a pasted "
+                                       "screenshot) rather than a file the sender attached")
 
 
 class MessageOut(_Out):
@@ -104,7 +107,8 @@ def _message(request: Request, m: Message, view: View, thread_key: str, parent_m
         auto=present.is_auto(m), kind=m.kind,
         attachments=[] if hidden else [
             AttachmentOut(position=a.position, filename=a.filename, content_type=a.content_type, size=a.size,
-                          url=str(request.url_for("message_attachment", mid_hash=m.message_id_hash, position=a.position)))
+                          url=str(request.url_for("message_attachment", mid_hash=m.message_id_hash, position=a.position)),
+                          embedded=is_embedded(a.content_id, a.content_type))
             for a in m.attachments
         ],
         thread_reason=m.thread_reason, thread=thread_key,
