@@ -81,6 +81,11 @@ def seeded(db, settings, clock):
         helpers.outlook_mail("w6@police.uk", subject="RE: Winter vaccination campaign: assets?",
                              date=base + timedelta(hours=4), sender=("Kim Hall", "kim.hall@police.uk"),
                              parent="w1@council.gov.uk", body="Our force will share the assets too."),
+        make("i1@council.gov.uk", subject="Re: Draft comms protocol", date=base - timedelta(days=1),
+             sender=("Ravi Mehta", "ravi@council.gov.uk"),
+             body="On 18 Nov 2026 Jane Doe wrote:\n" + "\n".join(f"> Protocol clause {n}." for n in range(1, 31))
+                  + "\nClause 12 needs the press office's sign-off; the rest is fine.\n"
+                  + "> Can we publish on Friday?\nYes.\n"),
         make("x1@fire.gov.uk", subject="<script>alert('x')</script> Bonfire night safety", date=base - timedelta(days=2),
              sender=("<b>Fire</b> Comms", "comms@fire.gov.uk"), body="<img src=x onerror=alert(1)> Planning messages.\n"),
         make("y1@council.gov.uk", subject="Budget consultation timeline", date=base - timedelta(days=40),
@@ -92,6 +97,7 @@ def seeded(db, settings, clock):
     return {
         "thread": helpers.thread_key_of(db, "w1@council.gov.uk"),
         "hostile": helpers.thread_key_of(db, "x1@fire.gov.uk"),
+        "interleaved": helpers.thread_key_of(db, "i1@council.gov.uk"),
         "reply_hash": helpers.hash_of(db, "w2@trust.nhs.uk"),
         "private": helpers.thread_key_of(db, "p1@council.gov.uk"),
     }

@@ -18,6 +18,7 @@ def page_types(seeded: dict) -> dict[str, str]:
         "thread-tree": f"/t/{seeded['thread']}",
         "thread-flat": f"/t/{seeded['thread']}?view=flat",
         "thread-hostile": f"/t/{seeded['hostile']}",
+        "thread-long-quote": f"/t/{seeded['interleaved']}",
         "message": f"/m/{seeded['reply_hash']}",
         "people": "/a/comms-network/people",
         "months": "/a/comms-network/months",
@@ -78,6 +79,19 @@ def test_pictures_laid_out_in_a_message_open_on_request(live, page, seeded):
     assert not logo.is_visible()
     summary.click()
     assert logo.is_visible()
+
+
+def test_long_quote_in_an_answer_shows_its_start_and_opens_on_request(live, page, seeded):
+    page.goto(f"{live}/t/{seeded['interleaved']}")
+    shoot(page, "thread-long-quote")
+    assert page.get_by_text("> Protocol clause 4.").is_visible()
+    more = page.locator(".message .body details.more-quote")
+    assert more.evaluate("e => e.open") is False
+    page.get_by_text("Show 26 more quoted lines").click()
+    assert more.evaluate("e => e.open") is True and "> Protocol clause 30." in more.inner_text()
+    assert page.get_by_text("Clause 12 needs the press office's sign-off").is_visible()
+    similar = page.locator("main li", has_text="Budget consultation timeline").inner_text()
+    assert "(1 message, " in similar  # not "1 messages"
 
 
 def test_auto_reply_is_collapsed_until_opened(live, page, seeded):

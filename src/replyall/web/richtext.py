@@ -60,11 +60,26 @@ def _links(text: str, shown: Callable[[str], str]) -> str:
     return "".join(out)
 
 
+#: A quoted run longer than this shows its first KEEP lines and folds the rest away, as
+#: HyperKitty does: an answer often quotes a whole patch or message to reply to one line.
+FOLD_AFTER, KEEP = 10, 4
+
+
+def _quote_block(run: str, shown: Callable[[str], str]) -> str:
+    lines = run.split("\n")
+    if len(lines) <= FOLD_AFTER:
+        return f'<blockquote class="quoted">{_links(run, shown)}</blockquote>'
+    head, rest = "\n".join(lines[:KEEP]), "\n".join(lines[KEEP:])
+    return (f'<blockquote class="quoted">{_links(head, shown)}<details class="more-quote">'
+            f"<summary>Show {len(lines) - KEEP} more quoted lines</summary>{_links(rest, shown)}</details></blockquote>")
+
+
 def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool = True) -> Markup:
     """`text` as safe HTML for a pre-wrapped block.
 
-    With `quotes`, each run of lines beginning with ">" becomes a blockquote; the line
-    breaks at its edges are left out, since the block itself starts and ends a line.
+    With `quotes`, each run of lines beginning with ">" becomes a blockquote, its tail
+    folded when it is long; the line breaks at its edges are left out, since the block
+    itself starts and ends a line.
     """
     if not quotes or ">" not in text:
         return Markup(_links(text, shown))
@@ -74,7 +89,7 @@ def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool
         start, end = run.span()
         if start > pos:
             out.append(_links(text[pos : start - 1 if start else start], shown))
-        out.append(f'<blockquote class="quoted">{_links(run.group().rstrip(chr(10)), shown)}</blockquote>')
+        out.append(_quote_block(run.group().rstrip("\n"), shown))
         pos = end
     if pos < len(text):
         out.append(_links(text[pos:], shown))

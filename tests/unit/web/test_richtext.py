@@ -61,3 +61,16 @@ def test_hidden_addresses_stay_hidden_and_never_leave_a_wrong_link():
     assert "@" not in html
     assert "ann at example.org" in html and "https://lore.example.org/r/20260101.abc at example.org" in html
     assert html.count("<a ") == 1 and '<a href="https://example.org/x"' in html
+
+
+def test_a_long_quoted_run_shows_its_first_lines_and_folds_the_rest():
+    quoted = "\n".join(f"> line {n}" for n in range(1, 31))
+    html = render(f"{quoted}\nOne answer to all of that.")
+    assert html == (
+        '<blockquote class="quoted">&gt; line 1\n&gt; line 2\n&gt; line 3\n&gt; line 4'
+        '<details class="more-quote"><summary>Show 26 more quoted lines</summary>&gt; line 5\n'
+        + "\n".join(f"&gt; line {n}" for n in range(6, 31))
+        + "</details></blockquote>One answer to all of that."
+    )
+    ten = "\n".join(f"> line {n}" for n in range(1, 11))
+    assert "<details" not in render(f"{ten}\nShort enough to show whole.")
