@@ -44,8 +44,10 @@ def _links(text: str, shown: Callable[[str], str]) -> str:
     for found in _URL.finditer(text):
         url = _trim(found.group())
         start, end = found.start(), found.start() + len(url)
-        if "://" not in url and url.count(".") < 2 or start and (text[start - 1].isalnum() or text[start - 1] in "._"):
-            continue  # "www.example" alone, or the middle of a word ("xhttps://", "a.www.b")
+        bare_www = "://" not in url and url.count(".") < 2  # "www.example" alone
+        in_word = start > 0 and (text[start - 1].isalnum() or text[start - 1] in "._")  # "xhttps://", "a.www.b"
+        if bare_www or in_word:
+            continue
         out.append(escape(shown(text[pos:start])))
         visible = shown(url)
         if visible != url:
