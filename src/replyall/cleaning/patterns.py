@@ -152,6 +152,8 @@ RE_VALEDICTION_NAME = re.compile(
 RE_DASH_NAME = re.compile(r"^[ \t]*(?:-|–|—|/|~)[ \t]?(?P<name>[^\W\d_][\w.'’-]*(?:[ \t]+[^\W\d_][\w.'’-]*){0,3})[ \t]*$")
 RE_SIG_DASHES = re.compile(r"^(?:-- ?|--)[ \t]*$")
 RE_PHONE = re.compile(r"(?:\+?\d[\d ().\-/]{6,}\d)")
+# A line that is only a link, maybe in brackets: "(www.blackberry.com)", "https://x.org/a".
+RE_BARE_LINK = re.compile(r"^[ \t]*\(?<?(?:https?://|www\.)[^\s()<>]+>?\)?[ \t]*$", re.I)
 RE_URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w.-]+\.(?:com|org|net|gov|edu|int|eu|uk|de|fr|nl|io)\b", re.I)
 RE_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 RE_ROLE = re.compile(

@@ -264,13 +264,10 @@ def _after_device_line(lines: list[str], markers: str) -> int | None:
                 continue
             for j in range(i + 1, len(lines)):
                 # The device line's own link ("Sent with BlackBerry Work\n(www.blackberry.com)").
-                if lines[j].strip() and not _BARE_LINK.match(lines[j]):
+                if lines[j].strip() and not P.RE_BARE_LINK.match(lines[j]):
                     return j
             return None
     return None
-
-
-_BARE_LINK = re.compile(r"^[ \t]*\(?<?(?:https?://|www\.)[^\s()<>]+>?\)?[ \t]*$", re.I)
 
 
 def forward_header(lines: list[str]) -> QuoteSpan | None:

@@ -180,13 +180,12 @@ def _ml(lines: list[str], end: int, sender: str, cache_dir: Path | None) -> int 
         return None
     # Links the text cites ("[2] https://...") look like web lines to the classifier,
     # but they close the text, not a signature.
-    if _CITED.match(block[-1]) or all(_CITED.match(b) or _BARE_URL.match(b) for b in block):
+    if _CITED.match(block[-1]) or all(_CITED.match(b) or P.RE_BARE_LINK.match(b) for b in block):
         return None
     return start
 
 
 _CITED = re.compile(r"^[ \t]*\[\d{1,3}\](?:[ \t:]+\S+)?[ \t]*$")
-_BARE_URL = re.compile(r"^[ \t]*(?:https?://|www\.)\S+[ \t]*$", re.I)
 
 
 def find_signature(
