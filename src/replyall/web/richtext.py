@@ -90,7 +90,7 @@ def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool
     for run in _QUOTED_RUN.finditer(text):
         start, end = run.span()
         if start > pos:
-            out.append(_links(text[pos : start - 1 if start else start], shown))
+            out.append(_links(text[pos : start - 1], shown))  # start > 0: a newline ends that text
         out.append(_quote_block(run.group().rstrip("\n"), shown))
         pos = end
     if pos < len(text):
