@@ -5,7 +5,7 @@ Revises: 0008
 Create Date: 2026-11-21 22:40:00
 
 A picture with a Content-ID (an Outlook signature's logo and icons, a pasted
-screenshot) is part of the message's layout: replyall.mail.parts.is_embedded. The
+screenshot) is part of the message's layout: replyall.mail.pictures.is_embedded. The
 store step now leaves those out of has_attachments (search's has:attachment); this
 recomputes the flag of the messages already stored. Downgrade puts back the old
 meaning, any attachment at all.

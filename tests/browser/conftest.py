@@ -80,7 +80,8 @@ def seeded(db, settings, clock):
                   "Ours is at https://www.example.gov.uk/winter-toolkit too.\n> Happy to share.\nLikewise.\n"),
         helpers.outlook_mail("w6@police.uk", subject="RE: Winter vaccination campaign: assets?",
                              date=base + timedelta(hours=4), sender=("Kim Hall", "kim.hall@police.uk"),
-                             parent="w1@council.gov.uk", body="Our force will share the assets too."),
+                             parent="w1@council.gov.uk", body="Our force will share the assets too. Last year's post:",
+                             pasted=1),
         make("i1@council.gov.uk", subject="Re: Draft comms protocol", date=base - timedelta(days=1),
              sender=("Ravi Mehta", "ravi@council.gov.uk"),
              body="On 18 Nov 2026 Jane Doe wrote:\n" + "\n".join(f"> Protocol clause {n}." for n in range(1, 31))

@@ -81,6 +81,22 @@ def test_pictures_laid_out_in_a_message_open_on_request(live, page, seeded):
     assert logo.is_visible()
 
 
+def test_a_pasted_picture_shows_in_place_and_opens_as_a_file(live, page, seeded):
+    page.goto(f"{live}/t/{seeded['thread']}")
+    picture = page.get_by_role("link", name="Picture screenshot1.png (download)")
+    assert picture.is_visible()
+    image = picture.locator("img")
+    # Served as a download (Content-Disposition: attachment), it still shows as a picture.
+    picture.scroll_into_view_if_needed()  # loading="lazy": fetched once near the viewport
+    assert image.evaluate("i => i.decode().then(() => i.naturalWidth)") == 64
+    shoot(page, "thread-pasted-picture")
+    # Never wider than the message text.
+    assert image.evaluate("i => i.getBoundingClientRect().width <= i.closest('.body').getBoundingClientRect().width")
+    with page.expect_download() as download:
+        picture.click()
+    assert download.value.suggested_filename == "screenshot1.png"
+
+
 def test_long_quote_in_an_answer_shows_its_start_and_opens_on_request(live, page, seeded):
     page.goto(f"{live}/t/{seeded['interleaved']}")
     shoot(page, "thread-long-quote")

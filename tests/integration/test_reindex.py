@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from click.testing import CliRunner
 from sqlalchemy import delete, select
+from support.web import outlook_mail
 
 from replyall.cli import cli
 from replyall.cli.common import AppContext
@@ -107,3 +110,20 @@ def test_reindex_is_a_registered_command_and_refuses_unknown_archives(db, settin
     assert "reindex" in cli.commands
     result = CliRunner().invoke(reindex, ["--archive", "nope"], obj=AppContext(None, _settings=settings))
     assert result.exit_code != 0 and "no archive nope" in result.output
+
+
+def test_reindex_brings_back_the_pictures_pasted_into_messages_archived_before_their_marks(db, settings, clock):
+    _load(db, settings, clock, "comms-network", [outlook_mail(
+        "px1@council.gov.uk", subject="Winter posts", date=datetime(2026, 11, 17, 9, 0, tzinfo=UTC),
+        body="Ours looked like this:", pasted=1)])
+    with db.transaction() as session:
+        # As archived before pictures left marks in the text: no mark, nothing shared.
+        message = session.scalars(select(Message).where(Message.message_id == "px1@council.gov.uk")).one()
+        message.body, message.has_attachments = "Ours looked like this:", False
+    assert _hits(db, "has:attachment") == 0
+    result = _run(settings, clock)
+    assert result.exit_code == 0 and "1 changed" in result.output, result.output
+    with db.reader() as session:
+        message = session.scalars(select(Message).where(Message.message_id == "px1@council.gov.uk")).one()
+        assert message.body == "Ours looked like this:\n\n[image: screenshot1.png]" and message.has_attachments
+    assert _hits(db, "has:attachment") == 1 and _hits(db, "screenshot1") == 1

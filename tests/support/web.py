@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -78,20 +80,35 @@ def conversation(start: datetime, n: int, *, prefix: str = "c", subject: str = "
     return out
 
 
-def outlook_mail(mid: str, *, date: datetime, body: str, logos: int = 2,
+def png(width: int, height: int) -> bytes:
+    """A real grey PNG picture, decodable by a browser (PNG spec: signature, IHDR, IDAT, IEND)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))  # filter byte, then grey pixels
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def outlook_mail(mid: str, *, date: datetime, body: str, logos: int = 2, pasted: int = 0,
                  attachments: list[tuple[str, str, bytes]] = (), **kw) -> bytes:
-    """A message as Outlook sends it: text and HTML, the signature's logo and icons as pictures
-    the HTML lays out by Content-ID (multipart/related), then any attached files."""
+    """A message as Outlook sends it: text and HTML, with pictures the HTML lays out by
+    Content-ID (multipart/related): `pasted` screenshots in the text (screenshotN.png), then
+    a signature with its logo and icons (image00N.png); then any attached files."""
     from email import message_from_bytes, policy
 
     msg = message_from_bytes(make_mail(mid, date=date, body=body, **kw), policy=policy.default)
-    cids = [f"image{n:03d}.png@01DC5A2B.3C4D5E60" for n in range(1, logos + 1)]
-    images = "".join(f'<img src="cid:{cid}" alt="">' for cid in cids)
-    msg.add_alternative(f"<html><body><p>{body}</p><p>{images}</p></body></html>", subtype="html")
+    shots = [(f"screenshot{n}.png", f"shot{n}@01DC5A2B.3C4D5E60") for n in range(1, pasted + 1)]
+    logo = [(f"image{n:03d}.png", f"image{n:03d}.png@01DC5A2B.3C4D5E60") for n in range(1, logos + 1)]
+    sender = kw.get("sender", ("Jane Doe", ""))
+    sender = sender[0] if isinstance(sender, tuple) else "Jane Doe"
+    msg.add_alternative(
+        f"<html><body><p>{body}</p>" + "".join(f'<p><img width=640 height=360 src="cid:{cid}"></p>' for _, cid in shots)
+        + f"<p>Kind regards<br>{sender}<br>Communications Officer<br>Tel: 01632 960 456<br>"
+        + "".join(f'<img src="cid:{cid}" alt="">' for _, cid in logo) + "</p></body></html>", subtype="html")
     html = msg.get_payload()[-1]
-    for n, cid in enumerate(cids, 1):
-        html.add_related(b"\x89PNG\r\n\x1a\n" + bytes([n]) * 900, maintype="image", subtype="png",
-                         cid=f"<{cid}>", filename=f"image{n:03d}.png")
+    for n, (filename, cid) in enumerate(shots + logo, 1):
+        html.add_related(png(64 * n, 36), maintype="image", subtype="png", cid=f"<{cid}>", filename=filename)
     for filename, ctype, data in attachments:
         maintype, subtype = ctype.split("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,6 +239,7 @@ def clean_text(
     boilerplate: BoilerplateMatcher | None = None,
     use_ml: bool = True,
     cache_dir: Path | None = None,
+    pictures: Mapping[str, str] | None = None,
 ) -> Cleaned:
     """Clean one message body.
 
@@ -246,13 +248,15 @@ def clean_text(
     `original` is its rendering. `from_address` helps the signature classifier
     and scopes learned boilerplate to the sender's domain. `boilerplate` is a
     BoilerplateLearner (or anything with `is_boilerplate(block, domain)`).
-    Pure: nothing is learned or written here, except the signature model cache.
+    `pictures` names the message's Content-ID pictures for their marks in the HTML's
+    rendering (ParsedMessage.pictures). Pure: nothing is learned or written here,
+    except the signature model cache.
     """
     quote_from: int | None = None
     quote_to: int | None = None
     source = text or ""
     if html and html.strip():
-        rendered, marked = html_to_marked_text(html)
+        rendered, marked = html_to_marked_text(html, pictures)
         if rendered.replace(QUOTE_MARK, "").replace(QUOTE_END, "").strip():
             source = rendered
             if marked:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 
 from lxml import etree
 
@@ -86,7 +87,7 @@ def _doc_index(root: etree._Element) -> dict[int, etree._Element]:
     return order
 
 
-def html_to_marked_text(html: str) -> tuple[str, bool]:
+def html_to_marked_text(html: str, pictures: Mapping[str, str] | None = None) -> tuple[str, bool]:
     """Text of `html` with QUOTE_MARK where markup says the quotation begins.
 
     Returns (text, marked). The earliest marker in document order wins: our client
@@ -114,11 +115,11 @@ def html_to_marked_text(html: str) -> tuple[str, bool]:
     for el in order.values():
         del el.attrib[_ATTR]
     if not candidates:
-        return render_element(root), False
+        return render_element(root, pictures), False
     index = {id(el): i for i, el in order.items()}
     first = min(candidates, key=lambda el: index.get(id(el), 1 << 30))
     if first is root or first.getparent() is None:
-        return render_element(root), False
+        return render_element(root, pictures), False
     _insert_mark(first, QUOTE_MARK, before=True)
     closer = first if _is_container(first) else None
     if closer is None and _CITE_PREFIX & _classes(first):
@@ -133,7 +134,7 @@ def html_to_marked_text(html: str) -> tuple[str, bool]:
         inner = closer if closer.tag == "blockquote" else next(closer.iter("blockquote"), None)
         cited = inner is not None
         _insert_mark(closer if inner is None else inner, QUOTE_END, before=False)
-    text = render_element(root)
+    text = render_element(root, pictures)
     before, _, rest = text.partition(QUOTE_MARK)
     quoted, _, after = rest.partition(QUOTE_END)
     if not before.strip() and (not after.strip() or not cited):

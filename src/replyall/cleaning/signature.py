@@ -7,6 +7,7 @@ from pathlib import Path
 
 from replyall.cleaning import patterns as P
 from replyall.cleaning import sigmodel
+from replyall.mail.pictures import RE_MARK
 
 __all__ = ["find_signature"]
 
@@ -19,6 +20,10 @@ _MAX_NAME_WORDS = 5
 # A link as html_to_text renders it, "Help Center <https://...>": its address makes
 # the line long but is not what the reader sees.
 _LINK = re.compile(r"\s*<(?:https?|mailto):[^>\s]*>")
+# A picture's mark (a logo, a row of social-media icons, each maybe linked) has no words
+# a reader sees: the rules read its line as blank, so it neither breaks a signature block
+# nor starts one.
+_PICTURE = re.compile(RE_MARK.pattern + r"(?:\s*<(?:https?|mailto):[^>\s]*>)?")
 # Lower-case words inside names: "Jean de la Croix", "Anne van der Berg".
 _PARTICLES = frozenset("de la le du da di del der den van von ter ten bin al el y".split())
 _NAME_CHARS = re.compile(r"^[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?$")
@@ -204,6 +209,8 @@ def find_signature(
     with contact lines below it, which the classifier misses when links make them long.
     """
     end = len(lines) if end is None else end
+    if any("[image: " in line for line in lines[:end]):
+        lines = [_PICTURE.sub("", line) if "[image: " in line else line for line in lines]
     for rule in (_dash_delimiter, _sent_from, _valediction, _dash_name):
         start = rule(lines, end)
         if start is not None:

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import email
-import email.policy
-import email.utils
 import json
 import re
-import sys
 from typing import TYPE_CHECKING
 
 import click
@@ -26,43 +22,18 @@ def _looks_like_message(raw: bytes) -> bool:
     return bool(_HEADER.match(head)) and b"\n\n" in raw.replace(b"\r\n", b"\n")
 
 
-def _parse(raw: bytes) -> tuple[str, str | None, str | None, str]:
-    """(text, html, from address, kind) of an RFC 822 message."""
-    try:
-        from replyall.mail.mime import parse_message  # the mail helper's parser
-    except ImportError:
-        parse_message = None
-    if parse_message is not None:
-        parsed = parse_message(raw)
-        sender = parsed.from_[1] if parsed.from_ else None
-        try:
-            from replyall.mail.classify import classify
+def _parse(raw: bytes) -> tuple[str, str | None, str | None, str, dict[str, str]]:
+    """(text, html, from address, kind, picture names) of an RFC 822 message, as the pipeline reads it."""
+    from replyall.mail.classify import classify
+    from replyall.mail.mime import parse_message
 
-            kind = classify(parsed)
-        except ImportError:
-            kind = "normal"
-        return parsed.text or "", parsed.html, sender, kind
-    msg = email.message_from_bytes(raw, policy=email.policy.default)
-    text = html = None
-    for pref in ("plain", "html"):
-        part = msg.get_body(preferencelist=(pref,))
-        if part is not None and part.get_content_type() == f"text/{pref}":
-            try:
-                content = part.get_content()
-            except (LookupError, ValueError):
-                content = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
-            if pref == "plain":
-                text = content
-            else:
-                html = content
-    sender = None
-    if msg.get("From"):
-        addrs = email.utils.getaddresses([str(msg.get("From"))])
-        sender = addrs[0][1] if addrs else None
-    return text or "", html, sender, "normal"
+    parsed = parse_message(raw)
+    sender = parsed.from_[1] if parsed.from_ else None
+    return parsed.text or "", parsed.html, sender, classify(parsed), parsed.pictures()
 
 
-def _clean_with_archive(slug: str, text: str, html: str | None, from_address: str | None) -> Cleaned:
+def _clean_with_archive(slug: str, text: str, html: str | None, from_address: str | None,
+                        pictures: dict[str, str]) -> Cleaned:
     """Clean as the pipeline would in archive `slug`: with the boilerplate it has learned (read only)."""
     from sqlalchemy import select
 
@@ -79,7 +50,7 @@ def _clean_with_archive(slug: str, text: str, html: str | None, from_address: st
             if archive_id is None:
                 raise click.ClickException(f"no archive {slug!r} in the database (see [[archives]] in the config; run `replyall serve` once to create it)")
             learner = BoilerplateLearner(DbBoilerplateStore(session, archive_id, app.clock))
-            return clean_text(text, html=html, from_address=from_address, boilerplate=learner)
+            return clean_text(text, html=html, from_address=from_address, boilerplate=learner, pictures=pictures)
     finally:
         db.close()
 
@@ -98,21 +69,18 @@ def clean(as_json: bool, from_address: str | None, archive_slug: str | None, sou
     raw = source.read()
     kind = "normal"
     html = None
+    pictures: dict[str, str] = {}
     if _looks_like_message(raw):
-        text, html, sender, kind = _parse(raw)
+        text, html, sender, kind, pictures = _parse(raw)
         from_address = from_address or sender
     else:
         text = raw.decode("utf-8", "replace")
     if archive_slug:
-        cleaned = _clean_with_archive(archive_slug, text, html, from_address)
+        cleaned = _clean_with_archive(archive_slug, text, html, from_address, pictures)
     else:
-        cleaned = clean_text(text, html=html, from_address=from_address)
+        cleaned = clean_text(text, html=html, from_address=from_address, pictures=pictures)
     if as_json:
         out = dict(cleaned.as_dict(), kind=kind)
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         click.echo(cleaned.body)
-
-
-if __name__ == "__main__":  # pragma: no cover - handy while the group is being wired
-    clean(sys.argv[1:])

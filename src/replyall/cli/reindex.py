@@ -6,7 +6,7 @@ already archived. Two passes over each archive, in arrival order, one transactio
 per batch: (1) learn — every message teaches the archive's boilerplate learner, so
 a footer first confirmed by the thousandth message is known when the first is
 re-cleaned; (2) clean — parse the raw bytes again, classify, clean with what was
-learned, update body / quote / signature / disclaimer / original / kind, and
+learned, update body / quote / signature / disclaimer / original / kind (and has:attachment), and
 re-index the message for search.
 
 Threads are left alone. `--full` instead rebuilds every derived row from the raw
@@ -33,8 +33,9 @@ __all__ = ["ReindexStats", "reindex", "reindex_archive", "refresh_search"]
 
 log = logging.getLogger(__name__)
 
-#: Fields of a message that cleaning derives; reindex rewrites exactly these.
-CLEANED_FIELDS = ("body", "quote", "signature", "disclaimer", "original", "kind")
+#: Fields of a message that cleaning derives; reindex rewrites exactly these. has:attachment
+#: depends on the body too: a picture pasted into it counts (replyall.mail.pictures).
+CLEANED_FIELDS = ("body", "quote", "signature", "disclaimer", "original", "kind", "has_attachments")
 
 
 @dataclass
@@ -100,6 +101,7 @@ def reindex_archive(
     # The pipeline modules pull in talon and scikit-learn; `replyall --help` should not.
     from replyall.mail.classify import classify
     from replyall.mail.mime import parse_message
+    from replyall.mail.pictures import shared_files
     from replyall.pipeline.clean import clean_parsed, learner_from, observe
 
     stats = ReindexStats()
@@ -129,6 +131,7 @@ def reindex_archive(
                 new = dict(
                     body=cleaned.body, quote=cleaned.quote, signature=cleaned.signature,
                     disclaimer=cleaned.disclaimer, original=cleaned.original, kind=classify(parsed),
+                    has_attachments=bool(shared_files(cleaned.body, cleaned.original, parsed.attachments)),
                 )
                 if any(getattr(message, k) != v for k, v in new.items()):
                     stats.changed += 1

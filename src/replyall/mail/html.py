@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from urllib.parse import unquote
 
 import lxml.html
 from lxml import etree
+
+from replyall.mail.pictures import cid_mark
 
 __all__ = ["html_to_text", "parse_html", "render_element"]
 
@@ -33,7 +36,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 class _Out:
     """Accumulates text while tracking owed line breaks and the current line prefix."""
 
-    def __init__(self) -> None:
+    def __init__(self, pictures: Mapping[str, str] | None = None) -> None:
+        self.pictures = pictures or {}  # Content-ID -> name, for the marks of laid-out pictures
         self.parts: list[str] = []
         self.pending = 0  # newlines wanted between the last text and the next one
         self.trailing = 0  # newlines already written since the last text
@@ -103,17 +107,21 @@ def parse_html(html: str) -> etree._Element | None:
         return None
 
 
-def html_to_text(html: str) -> str:
-    """Readable text of an HTML body: blocks on their own lines, lists bulleted, links once."""
+def html_to_text(html: str, pictures: Mapping[str, str] | None = None) -> str:
+    """Readable text of an HTML body: blocks on their own lines, lists bulleted, links once.
+
+    A picture laid out by Content-ID leaves its mark (replyall.mail.pictures), named by
+    `pictures` (Content-ID -> name) where the message carries it.
+    """
     root = parse_html(html)
     if root is None:
         return ""
-    return render_element(root)
+    return render_element(root, pictures)
 
 
-def render_element(el: etree._Element) -> str:
+def render_element(el: etree._Element, pictures: Mapping[str, str] | None = None) -> str:
     """Render an already parsed element (and its descendants) as text."""
-    out = _Out()
+    out = _Out(pictures)
     _walk(el, out, in_pre=False)
     return out.value()
 
@@ -152,6 +160,11 @@ def _walk(el: etree._Element, out: _Out, *, in_pre: bool) -> None:
         _link(el, out, in_pre=in_pre)
         return
     if tag == "img":
+        # A picture from the web (a tracking pixel, a remote logo) is not part of the
+        # message; one carried by it (src="cid:...") leaves its mark where it stood.
+        src = (el.get("src") or "").strip()
+        if src[:4].lower() == "cid:" and len(src) > 4:
+            out.text(" " + cid_mark(unquote(src[4:]), out.pictures, el.get("alt") or "") + " ")
         return
     gap = 2 if tag in _PARA_BLOCKS else 1 if tag in _LINE_BLOCKS or tag in ("tr", "li") else 0
     if gap:
@@ -172,8 +185,8 @@ def _walk(el: etree._Element, out: _Out, *, in_pre: bool) -> None:
         out.newline(gap)
 
 
-def _children_text(el: etree._Element, *, in_pre: bool) -> str:
-    sub = _Out()
+def _children_text(el: etree._Element, out: _Out, *, in_pre: bool) -> str:
+    sub = _Out(out.pictures)
     if el.text:
         sub.text(el.text, pre=in_pre)
     for child in el:
@@ -192,7 +205,7 @@ def _norm_url(url: str) -> str:
 
 
 def _link(el: etree._Element, out: _Out, *, in_pre: bool) -> None:
-    text = _children_text(el, in_pre=in_pre)
+    text = _children_text(el, out, in_pre=in_pre)
     href = (el.get("href") or "").strip()
     shown = text
     # Show the target once: skip it when the text already is the address,
@@ -262,7 +275,7 @@ def _table(el: etree._Element, out: _Out) -> None:
         if _hidden(row):
             continue
         cells = [c for c in row if _tag(c) in ("td", "th") and not _hidden(c)]
-        texts = [render_element(c) for c in cells]
+        texts = [render_element(c, out.pictures) for c in cells]
         texts = [t for t in texts if t.strip()]
         if not texts:
             continue

@@ -22,6 +22,7 @@ from replyall.mail.headers import (
     parse_references,
 )
 from replyall.mail.parts import Attachment, BodyWalker, html_to_text
+from replyall.mail.pictures import names_by_cid, normalise_marks
 
 __all__ = ["CAPTURED_HEADERS", "Attachment", "ParsedMessage", "parse_message"]
 
@@ -64,6 +65,10 @@ class ParsedMessage:
     def header(self, name: str, default: str | None = None) -> str | None:
         """A captured header by case-insensitive name."""
         return self.headers.get(name.lower(), default)
+
+    def pictures(self) -> dict[str, str]:
+        """Content-ID -> name of the pictures the HTML can lay out (replyall.mail.pictures)."""
+        return names_by_cid(self.attachments)
 
 
 def parse_message(raw: bytes) -> ParsedMessage:
@@ -142,10 +147,11 @@ def _parse(raw: bytes) -> ParsedMessage:
     defects.extend(walker.defects)
     plain = [t for t in walker.plain if t.strip()]
     html = "\n".join(walker.html) if any(h.strip() for h in walker.html) else None
+    pictures = names_by_cid(walker.attachments)
     if plain:
-        text = "\n\n".join(t.strip("\n") for t in plain)
+        text = normalise_marks("\n\n".join(t.strip("\n") for t in plain), pictures)
     elif html is not None:
-        text = clean_text(html_to_text(html))
+        text = clean_text(html_to_text(html, pictures))
     else:
         text = "\n\n".join(walker.plain).strip("\n")
 

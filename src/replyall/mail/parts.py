@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as htmlmod
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import Message
 
@@ -28,13 +29,6 @@ class Attachment:
     content_id: str | None
     payload: bytes = field(repr=False)
     inline: bool = False
-
-
-def is_embedded(content_id: str | None, content_type: str) -> bool:
-    """A picture the message's HTML lays out by its Content-ID: a logo or social-media icon
-    in a signature, or a screenshot pasted into the text. Not a file the sender attached,
-    though it is kept and offered like one."""
-    return bool(content_id) and (content_type or "").lower().startswith("image/")
 
 
 def unflow(text: str, delsp: bool = False) -> str:
@@ -66,14 +60,14 @@ def _quoted(depth: int, content: str) -> str:
     return ">" * depth + " " + content if depth else content
 
 
-def html_to_text(html: str) -> str:
+def html_to_text(html: str, pictures: Mapping[str, str] | None = None) -> str:
     """HTML to text through replyall.mail.html; a bare tag strip when lxml cannot parse it.
 
     The body of a message must never be lost to a parser error: what lxml rejects
     (empty documents, broken encodings) still yields its visible words.
     """
     try:
-        return convert_html(html)
+        return convert_html(html, pictures)
     except Exception:  # noqa: BLE001 - any parser failure falls back, never raises
         text = htmlmod.unescape(re.sub(r"<[^>]*>", " ", html))
         return re.sub(r"\n{3,}", "\n\n", "\n".join(ln.rstrip() for ln in text.split("\n"))).strip()

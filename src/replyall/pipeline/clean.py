@@ -23,7 +23,8 @@ def learner_from(session: Session, archive_id: int, clock: Clock) -> Boilerplate
 def clean_parsed(parsed: ParsedMessage, learner: BoilerplateLearner | None) -> Cleaned:
     """Clean one parsed message with what the archive has learned (used by reindex too)."""
     sender = parsed.from_[1] if parsed.from_ else None
-    return clean_text(parsed.text or "", html=parsed.html, from_address=sender, boilerplate=learner)
+    return clean_text(parsed.text or "", html=parsed.html, from_address=sender, boilerplate=learner,
+                      pictures=parsed.pictures())
 
 
 def observe(learner: BoilerplateLearner, parsed: ParsedMessage, cleaned: Cleaned, kind: str) -> None:

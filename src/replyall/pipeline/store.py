@@ -7,7 +7,7 @@ import hashlib
 from sqlalchemy import select
 
 from replyall.db.models import Attachment, Message, Thread, ThreadParticipant
-from replyall.mail.parts import is_embedded
+from replyall.mail.pictures import shared_files
 from replyall.mail.subject import thread_title
 from replyall.members import message_addresses, note_members
 from replyall.pipeline.adopt import adopt
@@ -67,7 +67,7 @@ def run(ctx: Context) -> None:
         for i, att in enumerate(parsed.attachments)
     ]
     # has:attachment finds files people attached, not the logos under every Outlook reply.
-    message.has_attachments = any(not is_embedded(a.content_id, a.content_type) for a in message.attachments)
+    message.has_attachments = bool(shared_files(message.body, message.original, message.attachments))
     ctx.session.add(message)
     ctx.session.flush()
     ctx.message = message

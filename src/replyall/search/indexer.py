@@ -19,6 +19,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from replyall.db.models import Message
+from replyall.mail.pictures import shared_files
 from replyall.search.text import index_text
 
 #: The text config for to_tsvector/to_tsquery. 'simple' (lower-case, no stemming, no
@@ -103,7 +104,7 @@ def index_message(session: Session, message: Message) -> None:
         cc=message.cc,
         body=message.body,
         quote=message.quote,
-        filenames=[a.filename for a in message.attachments],
+        filenames=[a.filename for a in shared_files(message.body, message.original, message.attachments)],
     )
     write_documents(session, [doc], replace=True)
 
@@ -144,7 +145,7 @@ def write_documents(conn: Session | Connection, docs: Sequence[Document], *, rep
 
 
 _MESSAGES_BATCH = """
-SELECT id, subject, from_name, from_address, "to", cc, body, quote
+SELECT id, subject, from_name, from_address, "to", cc, body, quote, original
 FROM messages
 WHERE id > :after AND is_ghost = :no AND hidden = :no AND redacted = :no
 ORDER BY id LIMIT :limit
@@ -164,14 +165,16 @@ def rebuild(conn: Session | Connection, *, batch: int = 1000) -> int:
         if not rows:
             break
         ids = [r.id for r in rows]
-        names: dict[int, list[str]] = defaultdict(list)
-        stmt = text("SELECT message_id, filename FROM attachments WHERE message_id >= :lo AND message_id <= :hi ORDER BY message_id, position")
-        for mid, filename in conn.execute(stmt, {"lo": ids[0], "hi": ids[-1]}):
-            names[mid].append(filename or "")
+        parts: dict[int, list[Any]] = defaultdict(list)
+        stmt = text("SELECT message_id, filename, content_id, content_type FROM attachments "
+                    "WHERE message_id >= :lo AND message_id <= :hi ORDER BY message_id, position")
+        for part in conn.execute(stmt, {"lo": ids[0], "hi": ids[-1]}):
+            parts[part.message_id].append(part)
         docs = [
             Document.build(
                 r.id, subject=r.subject, from_name=r.from_name, from_address=r.from_address,
-                to=r.to, cc=r.cc, body=r.body, quote=r.quote, filenames=names.get(r.id, ()),
+                to=r.to, cc=r.cc, body=r.body, quote=r.quote,
+                filenames=[p.filename or "" for p in shared_files(r.body or "", r.original or "", parts.get(r.id, []))],
             )
             for r in rows
         ]

@@ -3,16 +3,20 @@
 Mail is plain text with conventions readers know: a URL is a link, and lines starting
 with ">" are someone else's words (an answer written between quoted lines keeps them in
 the body). Mature archives show both; here every piece of the text is escaped first and
-only two kinds of markup are added around it, so nothing the sender wrote can become
-markup of its own.
+only three kinds of markup are added around it, so nothing the sender wrote can become
+markup of its own. The third is a picture pasted into the text, shown where its mark
+("[image: name]", replyall.mail.pictures) stands, when the caller found that the mark
+names one of the message's pictures.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from markupsafe import Markup, escape
+
+from replyall.mail.pictures import RE_MARK
 
 __all__ = ["render"]
 
@@ -22,6 +26,11 @@ _URL = re.compile(r"(?:https?://|HTTPS?://|www\.|WWW\.)[^\s<>\"'`{}|\\^\[\]]+")
 _TRAILING = ".,;:!?*'\"’”"
 _PAIRS = {")": "(", "]": "["}
 _QUOTED_RUN = re.compile(r"^(?:[ \t]*>[^\n]*(?:\n|$))+", re.M)
+# A mark first: its "[" comes before anything URL-like in the name, and a URL cannot hold "[".
+_URL_OR_MARK = re.compile(f"(?P<mark>{RE_MARK.pattern})|{_URL.pattern}")
+
+#: Where a picture goes: the offset of its mark in the text -> (URL of the picture, its name).
+Pictures = Mapping[int, tuple[str, str]]
 
 
 def _trim(url: str) -> str:
@@ -37,11 +46,24 @@ def _trim(url: str) -> str:
     return url
 
 
-def _links(text: str, shown: Callable[[str], str]) -> str:
-    """Escaped `text` with its URLs as links; `shown` hides addresses where the archive must."""
+def _picture(url: str, name: str, shown: Callable[[str], str]) -> str:
+    label = escape(f"Picture {shown(name)} (download)")
+    return f'<a class="picture" href="{escape(url)}"><img src="{escape(url)}" alt="{label}" loading="lazy"></a>'
+
+
+def _links(text: str, shown: Callable[[str], str], pictures: Pictures | None = None, base: int = 0) -> str:
+    """Escaped `text` with its URLs as links; `shown` hides addresses where the archive must.
+    `pictures` are keyed by offsets in the whole text, of which `text` starts at `base`."""
     out: list[str] = []
     pos = 0
-    for found in _URL.finditer(text):
+    for found in (_URL_OR_MARK if pictures else _URL).finditer(text):
+        if pictures and found.group("mark"):
+            picture = pictures.get(base + found.start())
+            if picture is not None:
+                out.append(escape(shown(text[pos:found.start()])))
+                out.append(_picture(*picture, shown))
+                pos = found.end()
+            continue
         url = _trim(found.group())
         start, end = found.start(), found.start() + len(url)
         bare_www = "://" not in url and url.count(".") < 2  # "www.example" alone
@@ -76,23 +98,25 @@ def _quote_block(run: str, shown: Callable[[str], str]) -> str:
             f"<summary>Show {len(lines) - KEEP} more quoted lines</summary>{_links(rest, shown)}</details></blockquote>")
 
 
-def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool = True) -> Markup:
+def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool = True,
+           pictures: Pictures | None = None) -> Markup:
     """`text` as safe HTML for a pre-wrapped block.
 
     With `quotes`, each run of lines beginning with ">" becomes a blockquote, its tail
     folded when it is long; the line breaks at its edges are left out, since the block
-    itself starts and ends a line.
+    itself starts and ends a line. `pictures` says which marks outside such runs show
+    their picture (replyall.mail.pictures.placed finds them).
     """
     if not quotes or ">" not in text:
-        return Markup(_links(text, shown))
+        return Markup(_links(text, shown, pictures))
     out: list[str] = []
     pos = 0
     for run in _QUOTED_RUN.finditer(text):
         start, end = run.span()
         if start > pos:
-            out.append(_links(text[pos : start - 1], shown))  # start > 0: a newline ends that text
+            out.append(_links(text[pos : start - 1], shown, pictures, pos))  # start > 0: a newline ends that text
         out.append(_quote_block(run.group().rstrip("\n"), shown))
         pos = end
     if pos < len(text):
-        out.append(_links(text[pos:], shown))
+        out.append(_links(text[pos:], shown, pictures, pos))
     return Markup("".join(out))

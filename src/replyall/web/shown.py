@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from replyall.mail.parts import is_embedded
+from replyall.mail.pictures import ATTACHED, LAYOUT, placed, roles
 from replyall.web.present import KIND_LABELS, MAX_DEPTH, reason_text, show_original
 from replyall.web.richtext import render
 
@@ -54,7 +54,7 @@ class Shown:
     body: str = ""  # Markup from richtext.render; empty: "no text of its own"
     parts: tuple[Part, ...] = ()
     attachments: tuple[AttachmentLink, ...] = ()
-    pictures: tuple[AttachmentLink, ...] = ()  # laid out by the HTML (is_embedded): shown folded
+    pictures: tuple[AttachmentLink, ...] = ()  # laid out outside the body (pictures.LAYOUT): folded
     permalink: str = ""
     raw_url: str | None = None
     reason: str = ""
@@ -115,7 +115,11 @@ class Presenter:
         )
         if m.hidden:  # moderators hid it: nothing of its content leaves the server
             return shown
-        shown.body = render(m.body, view.text) if m.body.strip() else ""
+        links = [AttachmentLink(url_for("message_attachment", mid_hash=m.message_id_hash, position=a.position),
+                                a.filename or f"attachment {a.position + 1}", a.content_type, a.size) for a in attachments]
+        # A picture whose mark stands in the author's words was pasted there: shown in place.
+        where = {start: (links[i].url, links[i].name) for start, _, i in placed(m.body, attachments)}
+        shown.body = render(m.body, view.text, pictures=where) if m.body.strip() else ""
         # The quoted text is all quote already: its ">" lines need no second frame.
         parts = [Part(label, render(text, view.text, quotes=False)) for text, label in (
             (m.quote, "Show quoted text"), (m.signature, "Show signature"), (m.disclaimer, "Show disclaimer"))
@@ -124,9 +128,7 @@ class Presenter:
             parts.append(Part("Show the message as it was written, before cleaning",
                               render(m.original, view.text, quotes=False), True))
         shown.parts = tuple(parts)
-        links = [(is_embedded(a.content_id, a.content_type), AttachmentLink(
-            url_for("message_attachment", mid_hash=m.message_id_hash, position=a.position),
-            a.filename or f"attachment {a.position + 1}", a.content_type, a.size)) for a in attachments]
-        shown.attachments = tuple(link for embedded, link in links if not embedded)
-        shown.pictures = tuple(link for embedded, link in links if embedded)
+        kinds = roles(m.body, m.original, attachments) if attachments else []
+        shown.attachments = tuple(link for link, kind in zip(links, kinds) if kind == ATTACHED)
+        shown.pictures = tuple(link for link, kind in zip(links, kinds) if kind == LAYOUT)
         return shown

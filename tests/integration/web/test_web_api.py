@@ -64,7 +64,7 @@ def test_thread_shape(client, db, settings, clock):
     assert root["signature"] == "--\nJane" and root["auto"] is False and root["thread_reason"] == "new"
     assert root["attachments"][0]["filename"] == "rota.csv" and root["attachments"][0]["size"] == 9
     assert root["attachments"][0]["url"].endswith(f"/m/{root['id']}/attachments/0")
-    assert root["attachments"][0]["embedded"] is False
+    assert root["attachments"][0]["embedded"] is False and root["attachments"][0]["role"] == "attached"
     assert reply["parent"] == "root@council.gov.uk" and reply["body"] == "We do."
     assert reply["quote"].startswith("On 10 Nov Jane wrote:")
     assert auto["auto"] is True and auto["from"] == {"name": "", "address": "alex at police.uk"}

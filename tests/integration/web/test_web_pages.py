@@ -161,12 +161,55 @@ def test_pictures_the_html_lays_out_are_folded_and_not_counted_as_attachments(cl
     assert re.search(r"<summary>Show 2 pictures laid out in the message</summary>\s*<ul class=\"attachments\">"
                      r".*image001\.png.*image002\.png.*</ul>", first, re.S)
     assert 'aria-label="Attachments"' not in second and "Show 3 pictures laid out in the message" in second
+    assert "<img" not in html
     found = client.get("/a/comms-network/search", params={"q": "has:attachment"}).text
     assert "Ours is attached." in found and "Thanks, very useful." not in found
     pictures = client.get("/a/comms-network/search", params={"q": "-has:attachment useful"}).text
     assert "Thanks, very <mark>useful</mark>." in pictures
     logo = client.get(f"/m/{hash_of(db, 'o2@council.gov.uk')}/attachments/0")
     assert logo.status_code == 200 and logo.content.startswith(b"\x89PNG")
+
+
+def test_a_picture_pasted_into_the_answer_shows_in_place_and_counts_as_shared(client, db, settings, clock):
+    ingest(db, settings, clock,
+           outlook_mail("s1@council.gov.uk", subject="Winter posts", date=T0, body="This is how ours looked:", pasted=1),
+           outlook_mail("s2@council.gov.uk", subject="Re: Winter posts", date=T0 + timedelta(hours=1),
+                        parent="s1@council.gov.uk", body="Looks great."))
+    mh = hash_of(db, "s1@council.gov.uk")
+    for path in (f"/t/{thread_key_of(db, 's1@council.gov.uk')}", f"/m/{mh}"):
+        first = re.search(r'<article class="message.*?</article>', client.get(path).text, re.S).group()
+        body = re.search(r'<div class="body">(.*?)</div>', first, re.S).group(1)
+        assert body == (f'This is how ours looked:\n\n<a class="picture" href="/m/{mh}/attachments/0"><img '
+                        f'src="/m/{mh}/attachments/0" alt="Picture screenshot1.png (download)" loading="lazy"></a>'), path
+        # The signature's logos stay folded, and the screenshot is not listed twice.
+        folded = re.search(r"<summary>Show 2 pictures laid out in the message</summary>(.*?)</details>", first, re.S)
+        assert folded and "screenshot1.png" not in folded.group(1) and "image001.png" in folded.group(1), path
+    found = client.get("/a/comms-network/search", params={"q": "has:attachment"}).text
+    assert "This is how ours looked:" in found and "Looks great." not in found
+    # Search knows the pasted picture by its name, and not the logos under every reply.
+    named = client.get("/a/comms-network/search", params={"q": "screenshot1"}).text
+    assert "1 conversation found" in named and "[image: <mark>screenshot1</mark>.png]" in named
+    assert "0 conversations found" in client.get("/a/comms-network/search", params={"q": "image001"}).text
+    shot = client.get(f"/m/{mh}/attachments/0")
+    assert shot.status_code == 200 and shot.headers["content-type"] == "image/png"
+    api = client.get(f"/api/v1/threads/{thread_key_of(db, 's1@council.gov.uk')}").json()["messages"][0]
+    assert [(a["filename"], a["role"], a["embedded"]) for a in api["attachments"]] == [
+        ("screenshot1.png", "pasted", True), ("image001.png", "layout", True), ("image002.png", "layout", True)]
+
+
+def test_a_picture_with_a_content_id_that_nothing_lays_out_is_an_attachment(client, db, settings, clock):
+    # Google Groups and Gmail give attached files a Content-ID; the HTML does not show them.
+    from email import message_from_bytes, policy
+
+    msg = message_from_bytes(make_mail("g1@council.gov.uk", subject="Poster", date=T0, body="I attached our poster."),
+                             policy=policy.default)
+    msg.add_alternative("<p>I attached our poster.</p>", subtype="html")
+    msg.add_attachment(b"\xff\xd8\xff poster", maintype="image", subtype="jpeg", filename="poster.jpg", cid="<f_kx81>")
+    ingest(db, settings, clock, msg.as_bytes())
+    html = client.get(f"/t/{thread_key_of(db, 'g1@council.gov.uk')}").text
+    attached = re.search(r'<ul class="attachments" aria-label="Attachments">(.*?)</ul>', html, re.S)
+    assert attached and "poster.jpg" in attached.group(1) and "pictures laid out" not in html
+    assert "I attached our poster." in client.get("/a/comms-network/search", params={"q": "has:attachment"}).text
 
 
 def test_addresses_hidden_on_public_archive_and_shown_when_configured(db, settings, clock, settings_factory, sqlite_url):

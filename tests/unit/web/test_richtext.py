@@ -74,3 +74,18 @@ def test_a_long_quoted_run_shows_its_first_lines_and_folds_the_rest():
     )
     ten = "\n".join(f"> line {n}" for n in range(1, 11))
     assert "<details" not in render(f"{ten}\nShort enough to show whole.")
+
+
+def test_a_pasted_picture_shows_at_its_mark_and_other_marks_stay_text():
+    text = 'Ours:\n[image: a"b<c>.png]\n> [image: a"b<c>.png]\nAnd [image: gone.png] https://example.org/x'
+    html = render(text, pictures={text.index("[image"): ("/m/abc/attachments/2", 'a"b<c>.png')})
+    assert ('Ours:\n<a class="picture" href="/m/abc/attachments/2"><img src="/m/abc/attachments/2" '
+            'alt="Picture a&#34;b&lt;c&gt;.png (download)" loading="lazy"></a><blockquote') in html
+    assert html.count("<img") == 1 and "&gt; [image: a&#34;b&lt;c&gt;.png]</blockquote>" in html
+    assert 'And [image: gone.png] <a href="https://example.org/x"' in html
+
+
+def test_a_picture_name_goes_through_the_archive_s_address_hiding():
+    text = "[image: ann@council.gov.uk.png]"
+    html = render(text, lambda s: s.replace("@", " at "), pictures={0: ("/p", "ann@council.gov.uk.png")})
+    assert 'alt="Picture ann at council.gov.uk.png (download)"' in html and "@" not in html

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from replyall.db.models import Archive, Message, Thread
-from replyall.mail.parts import is_embedded
+from replyall.mail.pictures import ATTACHED, roles
 from replyall.web import present, queries
 from replyall.web.access import ArchiveDep, ReaderDep, View, check_originals, make_view, not_found, readable_archives
 from replyall.web.deps import SessionDep, SettingsDep
@@ -62,6 +62,10 @@ class AttachmentOut(_Out):
     url: str
     embedded: bool = Field(description="A picture the message's HTML lays out (a signature's logo, a pasted "
                                        "screenshot) rather than a file the sender attached")
+    role: Literal["attached", "pasted", "layout"] = Field(
+        description="attached: a file the sender attached; pasted: a picture laid out in the body, where its "
+                    "\"[image: name]\" mark stands; layout: a picture laid out elsewhere (a signature's logo, a "
+                    "picture in the quoted text)")
 
 
 class MessageOut(_Out):
@@ -108,8 +112,8 @@ def _message(request: Request, m: Message, view: View, thread_key: str, parent_m
         attachments=[] if hidden else [
             AttachmentOut(position=a.position, filename=a.filename, content_type=a.content_type, size=a.size,
                           url=str(request.url_for("message_attachment", mid_hash=m.message_id_hash, position=a.position)),
-                          embedded=is_embedded(a.content_id, a.content_type))
-            for a in m.attachments
+                          embedded=role != ATTACHED, role=role)
+            for a, role in zip(m.attachments, roles(m.body, m.original, m.attachments))
         ],
         thread_reason=m.thread_reason, thread=thread_key,
     )
