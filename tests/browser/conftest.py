@@ -87,6 +87,12 @@ def seeded(db, settings, clock):
              body="On 18 Nov 2026 Jane Doe wrote:\n" + "\n".join(f"> Protocol clause {n}." for n in range(1, 31))
                   + "\nClause 12 needs the press office's sign-off; the rest is fine.\n"
                   + "> Can we publish on Friday?\nYes.\n"),
+        make("d1@council.gov.uk", subject="[PATCH] rota: skip bank holidays", date=base - timedelta(days=3),
+             sender=("Ravi Mehta", "ravi@council.gov.uk"),
+             body="The rota script put people on bank holidays.\n\n---\n rota.py | 3 ++-\n\n"
+                  "diff --git a/rota.py b/rota.py\nindex 8d31cf3..270a3c5 100644\n--- a/rota.py\n+++ b/rota.py\n"
+                  "@@ -10,3 +10,4 @@ def shifts(days):\n     for day in days:\n-        yield day\n"
+                  "+        if day not in HOLIDAYS:\n+            yield day\n     return\n\nTested on December.\n"),
         make("x1@fire.gov.uk", subject="<script>alert('x')</script> Bonfire night safety", date=base - timedelta(days=2),
              sender=("<b>Fire</b> Comms", "comms@fire.gov.uk"), body="<img src=x onerror=alert(1)> Planning messages.\n"),
         make("y1@council.gov.uk", subject="Budget consultation timeline", date=base - timedelta(days=40),
@@ -99,6 +105,7 @@ def seeded(db, settings, clock):
         "thread": helpers.thread_key_of(db, "w1@council.gov.uk"),
         "hostile": helpers.thread_key_of(db, "x1@fire.gov.uk"),
         "interleaved": helpers.thread_key_of(db, "i1@council.gov.uk"),
+        "patch": helpers.thread_key_of(db, "d1@council.gov.uk"),
         "reply_hash": helpers.hash_of(db, "w2@trust.nhs.uk"),
         "private": helpers.thread_key_of(db, "p1@council.gov.uk"),
     }

@@ -19,6 +19,7 @@ def page_types(seeded: dict) -> dict[str, str]:
         "thread-flat": f"/t/{seeded['thread']}?view=flat",
         "thread-hostile": f"/t/{seeded['hostile']}",
         "thread-long-quote": f"/t/{seeded['interleaved']}",
+        "thread-patch": f"/t/{seeded['patch']}",
         "message": f"/m/{seeded['reply_hash']}",
         "people": "/a/comms-network/people",
         "months": "/a/comms-network/months",
@@ -95,6 +96,18 @@ def test_a_pasted_picture_shows_in_place_and_opens_as_a_file(live, page, seeded)
     with page.expect_download() as download:
         picture.click()
     assert download.value.suggested_filename == "screenshot1.png"
+
+
+def test_a_patch_keeps_its_columns_and_the_text_around_it_reads_as_prose(live, page, seeded):
+    page.goto(f"{live}/t/{seeded['patch']}")
+    patch = page.locator(".message .body pre.patch")
+    assert patch.inner_text().startswith("diff --git a/rota.py b/rota.py")
+    assert patch.inner_text().endswith("     return")
+    font = patch.evaluate("e => getComputedStyle(e).fontFamily")
+    prose = page.locator(".message .body").evaluate("e => getComputedStyle(e).fontFamily")
+    assert "monospace" in font and "monospace" not in prose
+    assert patch.evaluate("e => getComputedStyle(e).whiteSpace") == "pre-wrap"  # spaces kept, long lines wrapped
+    assert "Tested on December." in page.locator(".message .body").inner_text().split("     return", 1)[1]
 
 
 def test_long_quote_in_an_answer_shows_its_start_and_opens_on_request(live, page, seeded):

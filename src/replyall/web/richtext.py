@@ -3,10 +3,11 @@
 Mail is plain text with conventions readers know: a URL is a link, and lines starting
 with ">" are someone else's words (an answer written between quoted lines keeps them in
 the body). Mature archives show both; here every piece of the text is escaped first and
-only three kinds of markup are added around it, so nothing the sender wrote can become
-markup of its own. The third is a picture pasted into the text, shown where its mark
-("[image: name]", replyall.mail.pictures) stands, when the caller found that the mark
-names one of the message's pictures.
+only a few kinds of markup are added around it, so nothing the sender wrote can become
+markup of its own: links, quote blocks, a fixed-width block for each diff (a patch on a
+development list), and a picture pasted into the text, shown where its mark ("[image:
+name]", replyall.mail.pictures) stands when the caller found that the mark names one of
+the message's pictures.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Mapping
 from markupsafe import Markup, escape
 
 from replyall.mail.pictures import RE_MARK
+from replyall.web.patches import patch_spans
 
 __all__ = ["render"]
 
@@ -98,24 +100,33 @@ def _quote_block(run: str, shown: Callable[[str], str]) -> str:
             f"<summary>Show {len(lines) - KEEP} more quoted lines</summary>{_links(rest, shown)}</details></blockquote>")
 
 
+def _patch_block(patch: str, shown: Callable[[str], str]) -> str:
+    return f'<pre class="patch">{_links(patch, shown)}</pre>'
+
+
 def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool = True,
            pictures: Pictures | None = None) -> Markup:
     """`text` as safe HTML for a pre-wrapped block.
 
     With `quotes`, each run of lines beginning with ">" becomes a blockquote, its tail
-    folded when it is long; the line breaks at its edges are left out, since the block
-    itself starts and ends a line. `pictures` says which marks outside such runs show
-    their picture (replyall.mail.pictures.placed finds them).
+    folded when it is long. Each diff (replyall.web.patches) becomes a fixed-width block.
+    The line breaks at a block's edges are left out, since the block itself starts and
+    ends a line. `pictures` says which marks outside blocks show their picture
+    (replyall.mail.pictures.placed finds them).
     """
-    if not quotes or ">" not in text:
+    blocks = [(a, b, _patch_block) for a, b in patch_spans(text)]
+    if quotes and ">" in text:
+        blocks += [(*run.span(), _quote_block) for run in _QUOTED_RUN.finditer(text)]
+    if not blocks:
         return Markup(_links(text, shown, pictures))
     out: list[str] = []
     pos = 0
-    for run in _QUOTED_RUN.finditer(text):
-        start, end = run.span()
+    for start, end, block in sorted(blocks, key=lambda b: b[0]):
+        if start < pos:  # no diff line starts with ">", but never draw a line twice
+            continue
         if start > pos:
             out.append(_links(text[pos : start - 1], shown, pictures, pos))  # start > 0: a newline ends that text
-        out.append(_quote_block(run.group().rstrip("\n"), shown))
+        out.append(block(text[start:end].rstrip("\n"), shown))
         pos = end
     if pos < len(text):
         out.append(_links(text[pos:], shown, pictures, pos))
