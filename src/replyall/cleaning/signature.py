@@ -23,7 +23,7 @@ _LINK = re.compile(r"\s*<(?:https?|mailto):[^>\s]*>")
 # A picture's mark (a logo, a row of social-media icons, each maybe linked) has no words
 # a reader sees: the rules read its line as blank, so it neither breaks a signature block
 # nor starts one.
-_PICTURE = re.compile(RE_MARK.pattern + r"(?:\s*<(?:https?|mailto):[^>\s]*>)?")
+_PICTURE = re.compile(f"{RE_MARK.pattern}(?:{_LINK.pattern})?")
 # Lower-case words inside names: "Jean de la Croix", "Anne van der Berg".
 _PARTICLES = frozenset("de la le du da di del der den van von ter ten bin al el y".split())
 _NAME_CHARS = re.compile(r"^[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?$")
