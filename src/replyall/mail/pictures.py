@@ -98,9 +98,10 @@ def placed(text: str, parts: Sequence[_Picture]) -> list[tuple[int, int, int]]:
     picture of that name (pictures are laid out in the order of their parts); more marks
     than pictures start over, as a logo repeated in one text does.
     """
-    if "[image: " not in text:
-        return []
-    keys = _names(parts)
+    return _placed(text, _names(parts)) if "[image: " in text else []
+
+
+def _placed(text: str, keys: dict[str, list[int]]) -> list[tuple[int, int, int]]:
     quoted = [m.span() for m in _QUOTED_LINE.finditer(text)] if ">" in text else []
     seen: dict[str, int] = {}
     found: list[tuple[int, int, int]] = []
@@ -128,7 +129,7 @@ def roles(body: str, original: str, parts: Sequence[_Picture]) -> list[str]:
     keys = _names(parts)
     named = {m.group(1) for m in RE_MARK.finditer(original)} if keys and "[image: " in original else set()
     laid = {i for name in named for i in keys.get(name, ())}
-    pasted = {i for _, _, i in placed(body, parts)}
+    pasted = {i for _, _, i in _placed(body, keys)} if keys and "[image: " in body else set()
     return [PASTED if i in pasted else LAYOUT if i in laid else ATTACHED for i in range(len(parts))]
 
 
