@@ -103,8 +103,12 @@ def _valediction(lines: list[str], end: int) -> int | None:
     for pos, i in enumerate(tail):
         line = lines[i]
         below = tail[pos + 1:]
+        if any(_CITED.match(lines[j]) for j in below):
+            continue  # "[1] https://..." under the name: the text's own references go on below it
         if P.RE_VALEDICTION.match(line) and below and len(below) <= _MAX_SIG_LINES:
-            if _looks_like_name(lines[below[0]]) and all(_sig_line(lines[j]) for j in below):
+            # The name may carry a role: "RAIMUNDO SAGARZAZU | Electronics Development".
+            name = _NAME_SPLIT.split(_shown(lines[below[0]]).strip(), maxsplit=1)[0]
+            if _looks_like_name(name) and all(_sig_line(lines[j]) for j in below):
                 if _nonblank(lines, 0, i):
                     return i
         if P.RE_VALEDICTION_NAME.match(line) and all(_sig_line(lines[j]) for j in below):

@@ -18,6 +18,10 @@ BODY = "Please find the figures attached and tell me what you think."
         "Von meinem iPhone gesendet",
         "Thanks,\nAnn Smith\nHead of Procurement\n+44 20 7946 0000\nwww.example.gov.uk",
         "Mit freundlichen Grüßen\nAnna Schmidt\nReferat 3",
+        "Thanks in advance,\nAnn Smith",
+        "Yours faithfully\nAnn Smith\nHead of Communications",
+        # A name in capitals with its role on the same line, under a one-word "Thankyou".
+        "Thankyou,\nANN SMITH | Head of Digital Communications\nAnytown Council\nann.smith@anytown.gov.uk | Tel.: +44 1632 960 456",
         "Cheers, Ann",
         # Government and NHS phones: BlackBerry Work, carriers' longer lines.
         "Sent with BlackBerry Work\n(www.blackberry.com)",
@@ -160,3 +164,9 @@ def test_links_the_text_cites_are_not_a_signature(tmp_path):
             "[1] https://www.example.gov.uk/comms/toolkit\n[2] https://video.example.org/watch?v=7fiJbwmhnRw\n")
     c = clean_text(text, from_address="ben@example.gov.uk", cache_dir=tmp_path)
     assert c.body.endswith("[2] https://video.example.org/watch?v=7fiJbwmhnRw") and c.signature == ""
+
+
+def test_references_below_a_sign_off_stay_with_the_text():
+    text = "I saw your talk [1] and have a question about it.\n\nThanks in advance\nAnn Smith\n[1] https://example.org/talk"
+    c = clean_text(text, use_ml=False)
+    assert c.signature == "" and c.body.endswith("[1] https://example.org/talk")
