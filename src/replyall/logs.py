@@ -47,7 +47,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(_fields(record), ensure_ascii=False, default=str)
 
 
-def configure_logging(settings: LoggingSettings, stream=None) -> None:
+# Loggers that write a line for every message processed.
+_PER_MESSAGE = ("replyall.pipeline",)
+
+
+def configure_logging(settings: LoggingSettings, stream=None, *, per_message: bool = True) -> None:
+    """Log to `stream` (stderr) at the configured level.
+
+    `per_message=False` is for batch commands (import, retry, reindex): their progress
+    bar and summary say what thousands of "processed" lines would, so those lines show
+    only at DEBUG. Warnings and errors about a message show at any level.
+    """
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if settings.format == "json" else KeyValueFormatter())
     root = logging.getLogger()
@@ -59,3 +69,6 @@ def configure_logging(settings: LoggingSettings, stream=None) -> None:
     for noisy in ("mail.log", "uvicorn.access", "talon", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     logging.getLogger("uvicorn.error").propagate = True
+    for name in _PER_MESSAGE:  # set every time: one process may run a batch command, then serve
+        quiet = not per_message and root.level > logging.DEBUG
+        logging.getLogger(name).setLevel(logging.WARNING if quiet else logging.NOTSET)

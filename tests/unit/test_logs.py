@@ -32,3 +32,25 @@ def test_json_line_is_one_object_with_message_id():
     record = json.loads(_emit("json"))
     assert record["msg"] == "stored" and record["message_id"] == "a b@x" and record["level"] == "info"
     assert "color_message" not in record
+
+
+def _pipeline_lines(level: str, per_message: bool) -> str:
+    stream = io.StringIO()
+    configure_logging(LoggingSettings(level=level), stream=stream, per_message=per_message)
+    try:
+        log = logging.getLogger("replyall.pipeline.runner")
+        log.info("processed", extra={"message_id": "a@x"})
+        log.error("step failed", extra={"message_id": "b@x"})
+        logging.getLogger("replyall.cli.reindex").info("reindexed")
+    finally:
+        configure_logging(LoggingSettings(level="WARNING"))
+    return stream.getvalue()
+
+
+def test_batch_commands_log_no_line_per_message_unless_debugging():
+    batch = _pipeline_lines("INFO", per_message=False)
+    assert "msg=processed" not in batch
+    assert "msg=\"step failed\"" in batch and "msg=reindexed" in batch  # errors and other loggers still show
+    assert "msg=processed" in _pipeline_lines("DEBUG", per_message=False)
+    # The service logs every message; a batch command run earlier in the process does not silence it.
+    assert "msg=processed" in _pipeline_lines("INFO", per_message=True)

@@ -35,7 +35,8 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
-def configure(app: AppContext) -> None:
+def configure(app: AppContext, *, batch: bool = False) -> None:
+    """Set up logging; a batch command (progress bar, summary) logs no line per message."""
     from replyall.logs import configure_logging
 
-    configure_logging(app.settings.logging)
+    configure_logging(app.settings.logging, per_message=not batch)

@@ -81,7 +81,7 @@ def import_command(app: AppContext, slug: str, quiet: bool, no_process: bool, ba
     """
     from replyall.intake.importer import UnreadableInput, import_paths
 
-    configure(app)
+    configure(app, batch=True)
     database = app.database()
     try:
         archive_id = _archive_id(app, database, slug)
@@ -153,7 +153,7 @@ def retry(app: AppContext, slug: str | None, all_failed: bool, no_process: bool,
 
     if bool(raw_ids) == all_failed:
         raise click.UsageError("give RAW_IDs or --all (not both)")
-    configure(app)
+    configure(app, batch=True)
     database = app.database()
     try:
         with database.transaction() as session:

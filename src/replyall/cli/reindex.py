@@ -185,7 +185,7 @@ def reindex(app: AppContext, slugs: tuple[str, ...], batch_size: int, no_learn: 
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    configure(app)
+    configure(app, batch=True)
     db = app.database()
     failed = 0
     try:
