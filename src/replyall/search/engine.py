@@ -276,15 +276,19 @@ def _window_estimate(session: Session, params: dict[str, Any]) -> int:
     return round(RANK_WINDOW * (high - low + 1) / (high - params["floor"]))
 
 
-def highlight_for(parsed: Query) -> tuple[Highlight, Highlight]:
-    """What to mark in body snippets and in quote snippets."""
+def highlight_for(parsed: Query) -> tuple[Highlight, Highlight, Highlight]:
+    """What to mark in body snippets, quote snippets and subjects.
 
-    def build(terms: list[Term]) -> Highlight:
+    A word limited to a field is marked only in that field: "from:jan" picks the
+    sender, and marking every "jan" of the bodies would point at the wrong thing.
+    """
+
+    def build(field: str | None) -> Highlight:
+        terms = [t for t in parsed.terms() if t.field is None or t.field == field]
         exact = {t for term in terms for t in (term.tokens[:-1] if term.prefix else term.tokens)}
         return Highlight(frozenset(exact), tuple(term.tokens[-1] for term in terms if term.prefix))
 
-    terms = parsed.terms()
-    return build([t for t in terms if t.field != "quote"]), build(terms)
+    return build(None), build("quote"), build("subject")
 
 
 def search_parsed(
@@ -329,7 +333,7 @@ def search_parsed(
             select(Thread, Archive.slug).join(Archive, Archive.id == Thread.archive_id).where(Thread.id.in_(thread_ids))
         )
     }
-    body_hl, quote_hl = highlight_for(parsed)
+    body_hl, quote_hl, subject_hl = highlight_for(parsed)
     grouped: dict[int, list[MessageHit]] = {tid: [] for tid in thread_ids}
     info: dict[int, tuple[float, int]] = {}
     for mid, tid, score, t_score, t_hits in rows:
@@ -346,7 +350,7 @@ def search_parsed(
         results.append(
             ThreadHit(
                 thread_id=tid, thread_key=thread.key, archive_id=thread.archive_id, archive_slug=slug,
-                subject=subject, subject_snippet=make_snippet(subject, body_hl, words=200),
+                subject=subject, subject_snippet=make_snippet(subject, subject_hl, words=200),
                 score=t_score, last_match_at=max((h.date for h in hits if h.date), default=None),
                 message_count=thread.message_count, match_count=t_hits, messages=tuple(hits),
                 last_activity_at=thread.last_activity_at,

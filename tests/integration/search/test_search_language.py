@@ -77,6 +77,24 @@ def test_field_operators(corpus, find):
     assert find("ann").total == 0
 
 
+def test_a_word_limited_to_a_field_is_marked_only_there(corpus, find):
+    def marked(snippet) -> list[str]:
+        return [text.casefold() for text, hit in snippet.segments if hit]
+
+    corpus.send("Budget for Bob's team", "Bob asked whether the budget covers gritting.",
+                sender="Bob Jones <bob.jones@nhs.example.uk>")
+    page = find("from:bob budget")
+    assert subjects(page) == ["Budget for Bob's team", "Winter gritting routes"]
+    for thread in page.results:
+        # "bob" chose the sender; only "budget" is marked, in the subject and in the body.
+        assert "bob" not in marked(thread.messages[0].snippet) and "budget" in marked(thread.messages[0].snippet)
+        assert "bob" not in marked(thread.subject_snippet)
+    bobs = next(t for t in page.results if t.subject.startswith("Budget"))
+    assert marked(bobs.subject_snippet) == ["budget"]
+    page = find("subject:bob")
+    assert marked(page.results[0].subject_snippet) == ["bob"] and marked(page.results[0].messages[0].snippet) == []
+
+
 def test_dates(corpus, find):
     assert subjects(find("before:2024-06-01")) == ["Winter gritting routes"]
     assert subjects(find("after:2025-01-01")) == ["Parking permits for staff", "Social media policy"]
