@@ -176,3 +176,41 @@ def parse_address(value: object) -> tuple[str, str] | None:
         if "@" in pair[1]:
             return pair
     return pairs[0] if pairs else None
+
+
+# A list that rewrites From to pass DMARC names the author "Ann Smith via Comms"
+# (Mailman 2.1 and 3) or "'Ann Smith' via Comms" (Google Groups) at the list's address.
+_VIA = re.compile(r"^\s*(?P<q>['\"]?)(?P<name>.+?)(?P=q)\s+via\s+\S.*$", re.I)
+
+
+def original_author(
+    from_: tuple[str, str] | None,
+    *,
+    original_from: tuple[str, str] | None = None,
+    original_sender: str | None = None,
+    others: tuple[tuple[str, str], ...] = (),
+) -> tuple[str, str] | None:
+    """The author behind a From a list rewrote, else `from_` itself.
+
+    Lists that rewrite From keep the author elsewhere: X-Original-From (Google
+    Groups), Reply-To or Cc (Mailman), X-Original-Sender (the address alone, Google
+    Groups). A candidate from Reply-To or Cc (`others`) counts only when it bears the
+    name the list wrote before "via", so a list's own Reply-To is never taken for its author.
+    """
+    if from_ is None:
+        return None
+    m = _VIA.match(from_[0])
+    if not m:
+        return from_
+    list_address = from_[1].lower()
+    if original_from and "@" in original_from[1] and original_from[1].lower() != list_address:
+        return original_from
+    name = m.group("name").strip()
+    for cand_name, cand_addr in others:
+        if "@" in cand_addr and cand_addr.lower() != list_address and name.casefold() in (
+            cand_name.strip().casefold(), cand_addr.casefold()
+        ):
+            return cand_name or name, cand_addr
+    if original_sender and "@" in original_sender and original_sender.lower() != list_address:
+        return name, original_sender
+    return from_

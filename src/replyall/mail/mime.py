@@ -11,7 +11,7 @@ from email.message import Message
 from email.parser import BytesParser
 from types import MappingProxyType
 
-from replyall.mail.addresses import parse_address, parse_addresses
+from replyall.mail.addresses import original_author, parse_address, parse_addresses
 from replyall.mail.charsets import clean_text, decode_bytes, decode_header_value, recover_8bit
 from replyall.mail.headers import (
     derive_message_id,
@@ -48,7 +48,7 @@ class ParsedMessage:
     references: tuple[str, ...]
     parents: tuple[str, ...]  # parent_candidates(): oldest first, best parent last
     subject: str
-    from_: tuple[str, str] | None
+    from_: tuple[str, str] | None  # the author: behind a list's "X via List" rewrite, when it says who
     to: tuple[tuple[str, str], ...]
     cc: tuple[tuple[str, str], ...]
     reply_to: tuple[tuple[str, str], ...]
@@ -128,6 +128,11 @@ def _parse(raw: bytes) -> ParsedMessage:
     to = tuple(p for v in all_of("to") for p in parse_addresses(v))
     cc = tuple(p for v in all_of("cc") for p in parse_addresses(v))
     reply_to = tuple(p for v in all_of("reply-to") for p in parse_addresses(v))
+    sender = parse_address(first("x-original-sender"))
+    from_ = original_author(
+        from_, original_from=parse_address(first("x-original-from")),
+        original_sender=sender[1] if sender else None, others=(*reply_to, *cc),
+    )
     if any(_has_8bit(v) for k, v in heads if k in ("from", "to", "cc")):
         defects.append("raw 8-bit bytes in address header")
 

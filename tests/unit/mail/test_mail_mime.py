@@ -232,3 +232,41 @@ _HEADERS = st.sampled_from([
 def test_never_raises_on_header_shaped_junk(chunks):
     p = parse_message(b"".join(a + b for a, b in chunks))
     assert isinstance(p.text, str) and (p.message_id or p.defects)
+
+
+def _listed(headers: str) -> ParsedMessage:
+    return parse_message(
+        (headers + "Subject: Re: rota\r\nMessage-ID: <via@x.test>\r\nDate: Mon, 6 May 2024 09:00:00 +0000\r\n\r\nAgreed.\r\n").encode()
+    )
+
+
+def test_author_behind_a_list_that_rewrote_from():
+    # Google Groups: the author in X-Original-From (and Reply-To, X-Original-Sender).
+    p = _listed(
+        "From: \"'Ann Smith' via Comms\" <comms@googlegroups.com>\r\nTo: comms@googlegroups.com\r\n"
+        "X-Original-From: Ann Smith <ann.smith@council.gov.uk>\r\nX-Original-Sender: ann.smith@council.gov.uk\r\n"
+        "Reply-To: Ann Smith <ann.smith@council.gov.uk>\r\n"
+    )
+    assert p.from_ == ("Ann Smith", "ann.smith@council.gov.uk")
+    # Google Groups with only the address kept: the name comes from "via".
+    p = _listed("From: \"'Ann Smith' via Comms\" <comms@googlegroups.com>\r\nX-Original-Sender: ann.smith@council.gov.uk\r\n")
+    assert p.from_ == ("Ann Smith", "ann.smith@council.gov.uk")
+    # Mailman: the author in Reply-To, or in Cc when replies go to the list.
+    p = _listed("From: Bob Jones via Comms <comms@lists.example.org>\r\nReply-To: Bob Jones <bob@nhs.example.uk>\r\n")
+    assert p.from_ == ("Bob Jones", "bob@nhs.example.uk")
+    p = _listed(
+        "From: Bob Jones via Comms <comms@lists.example.org>\r\nReply-To: comms@lists.example.org\r\n"
+        "Cc: Carl Wu <carl@x.test>, Bob Jones <bob@nhs.example.uk>\r\n"
+    )
+    assert p.from_ == ("Bob Jones", "bob@nhs.example.uk")
+
+
+def test_a_from_with_via_and_nobody_behind_it_stays():
+    # The list's own Reply-To, or a Reply-To naming someone else, is not the author.
+    p = _listed("From: Bob Jones via Comms <comms@lists.example.org>\r\nReply-To: Help Desk <help@x.test>\r\n")
+    assert p.from_ == ("Bob Jones via Comms", "comms@lists.example.org")
+    p = _listed("From: Travel via Train <trains@x.test>\r\n")
+    assert p.from_ == ("Travel via Train", "trains@x.test")
+    # Without "via" nothing is rewritten, whatever X-Original-From says.
+    p = _listed("From: Ann Smith <ann@x.test>\r\nX-Original-From: Someone Else <else@y.test>\r\n")
+    assert p.from_ == ("Ann Smith", "ann@x.test")
