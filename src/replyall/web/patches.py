@@ -1,4 +1,4 @@
-"""Find the unified diffs in a message's text, so that the web can set them in a fixed-width font.
+"""Find the unified diffs and diffstats in a message's text, so that the web can set them in a fixed-width font.
 
 On development lists most messages carry a patch (git format-patch, `diff -u`), and a
 patch read in a proportional font loses its indentation. A diff is found the way
@@ -7,6 +7,9 @@ hunk pasted alone has none), then hunks whose "@@ -a,b +c,d @@" line says how ma
 and new lines follow. Counting them tells where a hunk ends, so the text written after
 the patch ("Thanks", an indented code excerpt) stays prose. A line a mail client wrapped
 breaks the count; the diff then ends there and the rest reads as text, as before.
+
+A diffstat (`git diff --stat`, above a patch and in a series' cover letter) lines its
+"|" column and bars up in columns; it is found by its closing "N files changed" line.
 """
 
 from __future__ import annotations
@@ -20,12 +23,17 @@ _HUNK = re.compile(r"@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
 _HEADER = ("index ", "--- ", "+++ ", "new file mode ", "deleted file mode ", "old mode ", "new mode ",
            "similarity index ", "dissimilarity index ", "rename from ", "rename to ", "copy from ", "copy to ",
            "Binary files ")
+# git diff --stat: " path/to/file.c | 12 +++---", " logo.png | Bin 0 -> 1234 bytes", then
+# " 2 files changed, 9 insertions(+), 3 deletions(-)" and maybe mode and rename notes.
+_STAT = re.compile(r"^ ?\S.*? +\| +(?:\d+(?: [+-]+)?|Bin(?: \d+ -> \d+ bytes)?) *$")
+_STAT_SUM = re.compile(r"^ ?\d+ files? changed(?:, \d+ insertions?\(\+\))?(?:, \d+ deletions?\(-\))? *$")
+_STAT_NOTE = re.compile(r"^ (?:create|delete) mode \d+ |^ mode change \d+ => \d+ |^ (?:rename|copy) .+ \(\d+%\) *$")
 
 
 def patch_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) offsets of each diff in `text`, from its first line through the newline
     that ends its last one."""
-    if "@@ -" not in text:
+    if "@@ -" not in text and "file changed" not in text and "files changed" not in text:
         return []
     lines = text.split("\n")
     starts = [0]
@@ -34,7 +42,7 @@ def patch_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(lines):
-        end = _diff_end(lines, i)
+        end = _diff_end(lines, i) or _stat_end(lines, i)
         if end is None:
             i += 1
             continue
@@ -92,5 +100,18 @@ def _hunk_end(lines: list[str], j: int) -> int | None:
             break
         j += 1
     while j < len(lines) and lines[j].startswith("\\"):
+        j += 1
+    return j
+
+
+def _stat_end(lines: list[str], i: int) -> int | None:
+    """The index of the line after the diffstat that starts at line i, or None."""
+    j = i
+    while j < len(lines) and _STAT.match(lines[j]):
+        j += 1
+    if j == i or j == len(lines) or not _STAT_SUM.match(lines[j]):
+        return None
+    j += 1
+    while j < len(lines) and _STAT_NOTE.match(lines[j]):
         j += 1
     return j

@@ -36,11 +36,29 @@ Thanks
 
 def test_a_diff_ends_where_its_hunks_say_and_the_next_file_joins_it():
     spans = patch_spans(PATCH)
-    assert len(spans) == 1
-    start, end = spans[0]
+    assert len(spans) == 2  # the diffstat above it, then the diff
+    start, end = spans[1]
     assert PATCH[start:].startswith("diff --git a/drivers/x.c") and PATCH[:end].endswith("new mode 100755\n")
     # The indented excerpt after the patch is prose, though its lines start with spaces.
     assert PATCH[end:] == "\n   67 static int readreg (struct state* state)\n   68 {\nThanks\n"
+
+
+def test_a_diffstat_is_a_block_from_its_first_file_to_its_notes():
+    (start, end), _ = patch_spans(PATCH)
+    assert PATCH[start:end] == " drivers/x.c | 4 +++-\n 1 file changed, 3 insertions(+), 1 deletion(-)\n"
+    cover = ("This series adds the board.\n\nJan Kiszka (2):\n  x86: one\n  arm: two\n\n"
+             " Documentation/board.md                  |  40 ++++\n"
+             " .../arm64/include/asm/control.h         |   6 +-\n"
+             " images/board.png                        | Bin 0 -> 1734 bytes\n"
+             " 3 files changed, 44 insertions(+), 2 deletions(-)\n"
+             " create mode 100644 Documentation/board.md\n"
+             " rename hypervisor/{a.c => b.c} (92%)\n\n-- \n2.26.2\n")
+    (start, end), = patch_spans(cover)
+    assert cover[start:end].startswith(" Documentation/board.md") and cover[:end].endswith("(92%)\n")
+    # A table without git's closing line, and the closing line alone, are prose.
+    for prose in ("Budget | 12\nStaff | 3\nTotal | 15", "In the end 1 file changed, 3 insertions(+).",
+                  "1 file changed, 3 insertions(+)"):
+        assert patch_spans(prose) == [], prose
 
 
 def test_a_hunk_alone_is_a_diff_and_prose_that_only_looks_like_one_is_not():
