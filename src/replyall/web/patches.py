@@ -31,8 +31,8 @@ _STAT_NOTE = re.compile(r"^ (?:create|delete) mode \d+ |^ mode change \d+ => \d+
 
 
 def patch_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) offsets of each diff in `text`, from its first line through the newline
-    that ends its last one."""
+    """(start, end) offsets of each diff and diffstat in `text`, from its first line through
+    the newline that ends its last one."""
     if "@@ -" not in text and "file changed" not in text and "files changed" not in text:
         return []
     lines = text.split("\n")
@@ -107,7 +107,7 @@ def _hunk_end(lines: list[str], j: int) -> int | None:
 def _stat_end(lines: list[str], i: int) -> int | None:
     """The index of the line after the diffstat that starts at line i, or None."""
     j = i
-    while j < len(lines) and _STAT.match(lines[j]):
+    while j < len(lines) and "|" in lines[j] and _STAT.match(lines[j]):
         j += 1
     if j == i or j == len(lines) or not _STAT_SUM.match(lines[j]):
         return None
