@@ -284,6 +284,10 @@ def forward_header(lines: list[str]) -> QuoteSpan | None:
     end = first
     while end < len(markers) and markers[end] in "fs":
         end += 1
+    # Header lines too few to make a splitter of their own ("From: Ann <ann@x>" alone,
+    # the rest cut by a mail client or a list) belong to the banner just the same.
+    while end < len(markers) and P.RE_HEADER_LINE.match(lines[end]):
+        end += 1
     return QuoteSpan(first, end)
 
 

@@ -141,6 +141,13 @@ def test_forward_without_a_note_keeps_headers_as_quote_and_content_as_body():
     assert "The venue has moved." in c.body and c.signature != c.quote
 
 
+def test_a_forward_cut_after_its_first_header_line_keeps_that_line_with_the_banner():
+    # Gmail's banner and one "From:" line, the rest lost (a list or client cut it).
+    c = _clean("---------- Forwarded message ----------\nFrom: Some One <someone@example.com>\n\n\n-- \nSome One")
+    assert c.quote == "---------- Forwarded message ----------\nFrom: Some One <someone@example.com>"
+    assert "From:" not in c.body
+
+
 def test_forwarded_headers_under_a_note_are_never_the_senders_signature(tmp_path):
     # With the trained classifier, as the pipeline cleans: it took the header lines for one.
     c = clean_text(f"FYI, see below.\n\n{FORWARD}", from_address="ann@example.com", cache_dir=tmp_path)
