@@ -182,6 +182,9 @@ def _ml(lines: list[str], end: int, sender: str, cache_dir: Path | None) -> int 
     if not n:
         return None
     start = len(body) - n
+    # A quoted line is someone else's words ("> Signed-off-by: <the sender>" under a
+    # reply written below the quote): a signature starts below the last one.
+    start += max((k + 1 for k, ln in enumerate(body[start:]) if ln.lstrip().startswith(">")), default=0)
     # A name-only tail that the classifier flags ("Bob") is a sign-off, kept with talon's
     # rule; require a contact line so prose endings are not swallowed.
     block = [ln for ln in body[start:] if ln.strip()]

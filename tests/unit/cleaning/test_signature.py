@@ -170,3 +170,34 @@ def test_references_below_a_sign_off_stay_with_the_text():
     text = "I saw your talk [1] and have a question about it.\n\nThanks in advance\nAnn Smith\n[1] https://example.org/talk"
     c = clean_text(text, use_ml=False)
     assert c.signature == "" and c.body.endswith("[1] https://example.org/talk")
+
+
+def test_a_signature_never_starts_on_a_quoted_line(tmp_path):
+    # A reply written below a quoted patch, which ends with the sender's own
+    # Signed-off-by line: the classifier, knowing the sender, took that line and the
+    # reply under it for a signature.
+    desc = ["The current rota for the press office ignores possible gaps in the",
+            "weekend cover. This would leave nobody on call at some times",
+            "and may lead to missed enquiries.", "",
+            "Solve this by making sure that every weekend has two names on it.",
+            "Check the gaps early, when the rota is drafted. Use the",
+            "\"spare_slots\" column to track the shifts still free for swaps.",
+            "This can be used to check whether a swap would leave a weekend",
+            "with fewer people than the minimum. This will ensure that",
+            "the cover for weekends never drops below two.", "",
+            "Change the format of the sheet for a few teams. Add comments to",
+            "explain what to do when nobody is free. Remove the old checks",
+            "that never found anything.", "",
+            "Signed-off-by: Ann Smith <ann.smith@council.example>"]
+    rest = ["---", "", "Notes:", "    Changes from v2:", "    * Remove additional checks", "",
+            " rota/weekends.csv | 3 +-", " 1 file changed, 2 insertions(+), 1 deletion(-)", "", "-- ", "2.17.1"]
+
+    def quoted(lines: list[str]) -> str:
+        return "\n".join(f"> {line}" if line else ">" for line in lines)
+
+    footer = '-- \nYou received this message because you are subscribed to the Google Groups "Comms" group.'
+    text = (f"On 17:57-20201030, 'Ann Smith' via Comms wrote:\n{quoted(desc)}\n\nping on this\n\nAnn S\n\n"
+            f"{quoted([*rest, '', *footer.split(chr(10))])}\n\n{footer}\n")
+    c = clean_text(text, from_address="ann.smith@council.example", cache_dir=tmp_path)
+    assert ">" not in c.signature
+    assert c.body.endswith("> Signed-off-by: Ann Smith <ann.smith@council.example>\n\nping on this\n\nAnn S")
