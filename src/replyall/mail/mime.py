@@ -128,10 +128,10 @@ def _parse(raw: bytes) -> ParsedMessage:
     to = tuple(p for v in all_of("to") for p in parse_addresses(v))
     cc = tuple(p for v in all_of("cc") for p in parse_addresses(v))
     reply_to = tuple(p for v in all_of("reply-to") for p in parse_addresses(v))
-    sender = parse_address(first("x-original-sender"))
+    original_sender = parse_address(first("x-original-sender"))
     from_ = original_author(
         from_, original_from=parse_address(first("x-original-from")),
-        original_sender=sender[1] if sender else None, others=(*reply_to, *cc),
+        original_sender=original_sender[1] if original_sender else None, others=(*reply_to, *cc),
     )
     if any(_has_8bit(v) for k, v in heads if k in ("from", "to", "cc")):
         defects.append("raw 8-bit bytes in address header")
