@@ -283,8 +283,10 @@ def highlight_for(parsed: Query) -> tuple[Highlight, Highlight, Highlight]:
     sender, and marking every "jan" of the bodies would point at the wrong thing.
     """
 
+    every = parsed.terms()
+
     def build(field: str | None) -> Highlight:
-        terms = [t for t in parsed.terms() if t.field is None or t.field == field]
+        terms = [t for t in every if t.field is None or t.field == field]
         exact = {t for term in terms for t in (term.tokens[:-1] if term.prefix else term.tokens)}
         return Highlight(frozenset(exact), tuple(term.tokens[-1] for term in terms if term.prefix))
 
