@@ -71,3 +71,35 @@ def test_has_attachments_is_recomputed_for_stored_messages(db_url, db, settings,
     assert flags() == {"logos@x": True, "file@x": True}
     migrate.upgrade(db_url, "head")
     assert flags() == {"logos@x": False, "file@x": True}
+
+
+def test_thread_counters_are_recounted_without_hidden_messages(db_url, db, settings, clock):
+    # 0010: a thread's message and participant counts leave out hidden messages, so a
+    # conversation the moderators hid whole has 0 and leaves the lists. Downgrade counts them again.
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select, update
+
+    from replyall.db.models import Message, Thread
+    from support.web import ingest, make_mail
+
+    when = datetime(2026, 11, 10, 9, 0, tzinfo=UTC)
+    ingest(db, settings, clock,
+           make_mail("spam@x", subject="Offer", date=when, sender=("Spam", "spam@x.example")),
+           make_mail("ask@x", subject="Policy", date=when),
+           make_mail("answer@x", subject="Re: Policy", date=when, parent="ask@x", sender=("Sam", "sam@police.uk")))
+    with db.transaction() as session:
+        # As a database from before 0010 holds them: flags set, counters counting every message.
+        session.execute(update(Message).where(Message.message_id.in_(["spam@x", "answer@x"])).values(hidden=True))
+
+    def counters() -> dict[str, tuple[int, int]]:
+        with db.reader() as session:
+            return {t.subject: (t.message_count, t.participant_count) for t in session.scalars(select(Thread))}
+
+    assert counters() == {"Offer": (1, 1), "Policy": (2, 2)}
+    migrate.downgrade(db_url, "0009")
+    migrate.upgrade(db_url, "head")
+    assert counters() == {"Offer": (0, 0), "Policy": (1, 1)}
+    migrate.downgrade(db_url, "0009")
+    assert counters() == {"Offer": (1, 1), "Policy": (2, 2)}
+    migrate.upgrade(db_url, "head")

@@ -50,15 +50,34 @@ def message_target(message: Message) -> str:
     return f"message:{message.message_id_hash}"
 
 
-def set_hidden(session: Session, clock: Clock, actor: str, message: Message, hidden: bool) -> None:
-    """Hide a message from every page, feed, export and search (or show it again)."""
+def set_hidden(session: Session, clock: Clock, actor: str, message: Message, hidden: bool) -> bool:
+    """Hide a message from every page, feed, export and search (or show it again).
+
+    Its place in the conversation stays, as a note without its text; the thread's
+    counters leave it out, so a conversation whose every message is hidden (spam) leaves
+    the archive's lists. False when there was nothing to change.
+    """
     if message.is_ghost or message.hidden == hidden:
-        return
+        return False
     message.hidden = hidden
     session.flush()
     index_message, _ = _search()
     index_message(session, message)  # drops hidden messages from the index, restores the others
+    thread = session.get(Thread, message.thread_id)
+    if thread is not None:
+        links.recompute_thread(session, thread)
     audit.record(session, clock, actor, "hide" if hidden else "unhide", message_target(message), archive_id=message.archive_id)
+    return True
+
+
+def set_thread_hidden(session: Session, clock: Clock, actor: str, thread: Thread, hidden: bool) -> int:
+    """Hide (or show again) every message of a conversation, as set_hidden does one by one:
+    each change is in the audit log. Returns how many messages changed."""
+    messages = session.scalars(
+        select(Message).where(Message.thread_id == thread.id, Message.is_ghost.is_(False), Message.hidden.is_(not hidden))
+        .order_by(Message.id)
+    ).all()
+    return sum(set_hidden(session, clock, actor, m, hidden) for m in messages)
 
 
 def redaction_note(clock: Clock) -> str:

@@ -117,6 +117,7 @@ def refresh_thread(ctx: Context, thread: Thread, message: Message, *, counted: b
                 Message.from_address == message.from_address,
                 Message.is_ghost.is_(False),
                 Message.duplicate_of_id.is_(None),
+                Message.hidden.is_(False),  # the counters count what readers can read
                 Message.id != message.id,
             )
             .limit(1)

@@ -150,7 +150,7 @@ def first_messages(session: Session, thread_ids: list[int]) -> dict[int, Message
         select(Message)
         .where(Message.thread_id.in_(thread_ids), Message.is_ghost.is_(False))
         .options(load_only(Message.id, Message.thread_id, Message.from_name, Message.from_address, Message.date,
-                           Message.kind, Message.body))
+                           Message.kind, Message.body, Message.hidden))
         .order_by(Message.thread_id, Message.date.nulls_last(), Message.id)
     ).all()
     out: dict[int, Message] = {}
@@ -160,25 +160,29 @@ def first_messages(session: Session, thread_ids: list[int]) -> dict[int, Message
 
 
 def human_reply_counts(session: Session, thread_ids: list[int]) -> dict[int, int]:
-    """Messages per thread written by people (auto-replies and bounces are not answers)."""
+    """Messages per thread written by people (auto-replies and bounces are not answers, nor is
+    a message the moderators hid)."""
     if not thread_ids:
         return {}
     rows = session.execute(
         select(Message.thread_id, func.count())
-        .where(Message.thread_id.in_(thread_ids), Message.is_ghost.is_(False), Message.kind.not_in(AUTO_KINDS))
+        .where(Message.thread_id.in_(thread_ids), Message.is_ghost.is_(False), Message.hidden.is_(False),
+               Message.kind.not_in(AUTO_KINDS))
         .group_by(Message.thread_id)
     ).all()
     return {tid: n for tid, n in rows}
 
 
 def message_by_hash(session: Session, mid_hash: str, archive_ids: list[int]) -> Message | None:
-    """A real (non-ghost) message by permalink hash within the archives the reader may see."""
+    """A real (non-ghost) message by permalink hash within the archives the reader may see, in a
+    conversation they may see (not one the moderators hid whole: message_count 0)."""
     if not archive_ids:
         return None
     return session.scalars(
         select(Message)
+        .join(Thread, Thread.id == Message.thread_id)
         .where(Message.message_id_hash == mid_hash.upper(), Message.archive_id.in_(archive_ids),
-               Message.is_ghost.is_(False))
+               Message.is_ghost.is_(False), Thread.message_count > 0)
         .options(selectinload(Message.attachments).options(_ATTACHMENT_META))
         .order_by(Message.archive_id)
     ).first()
@@ -225,11 +229,14 @@ class Person:
 
 
 def people(session: Session, archive_id: int) -> list[Person]:
-    """Every sender in an archive with message and thread-start counts, most active first."""
+    """Every sender in an archive with message and thread-start counts, most active first.
+
+    Hidden messages are left out, as everywhere readers look: a spammer whose mail the
+    moderators hid is nobody's correspondent."""
     rows = session.execute(
         select(Message.from_address, func.max(Message.from_name), func.count(), func.max(Message.date))
-        .where(Message.archive_id == archive_id, Message.is_ghost.is_(False), Message.from_address != "",
-               Message.kind.not_in(AUTO_KINDS))
+        .where(Message.archive_id == archive_id, Message.is_ghost.is_(False), Message.hidden.is_(False),
+               Message.from_address != "", Message.kind.not_in(AUTO_KINDS))
         .group_by(Message.from_address)
     ).all()
     found = {addr: Person(addr, name or "", count, 0, None) for addr, name, count, _last in rows}
@@ -243,7 +250,7 @@ def people(session: Session, archive_id: int) -> list[Person]:
 
 
 def starters(session: Session, archive_id: int) -> dict[str, int]:
-    """Address -> number of threads whose first message they sent."""
+    """Address -> number of threads whose first message they sent (and the moderators did not hide)."""
     firsts = (
         select(Message.thread_id, func.min(Message.date).label("first"))
         .where(Message.archive_id == archive_id, Message.is_ghost.is_(False))
@@ -253,7 +260,7 @@ def starters(session: Session, archive_id: int) -> dict[str, int]:
     rows = session.execute(
         select(Message.from_address, func.count(func.distinct(Message.thread_id)))
         .join(firsts, and_(Message.thread_id == firsts.c.thread_id, Message.date == firsts.c.first))
-        .where(Message.is_ghost.is_(False))
+        .where(Message.is_ghost.is_(False), Message.hidden.is_(False))
         .group_by(Message.from_address)
     ).all()
     return {addr: n for addr, n in rows}
@@ -270,7 +277,8 @@ def messages_from(session: Session, archive_id: int, address: str, limit: int = 
     return list(
         session.scalars(
             select(Message)
-            .where(Message.archive_id == archive_id, Message.from_address == address, Message.is_ghost.is_(False))
+            .where(Message.archive_id == archive_id, Message.from_address == address, Message.is_ghost.is_(False),
+                   Message.hidden.is_(False))
             .options(load_only(Message.id, Message.thread_id, Message.message_id_hash, Message.subject, Message.date,
                                Message.kind, Message.hidden))
             .order_by(Message.date.desc().nulls_last(), Message.id.desc())
@@ -322,13 +330,13 @@ def group_by_thread(messages: list[Message]) -> dict[int, list[Message]]:
 
 
 def threads_started_by(session: Session, archive_id: int, address: str) -> list[Thread]:
-    """Threads whose earliest real message came from this address, newest first."""
+    """Threads whose earliest real message came from this address, newest first (as starters() counts)."""
     firsts = first_messages(
         session,
         list(session.scalars(
             select(Message.thread_id).distinct().where(Message.archive_id == archive_id, Message.from_address == address)
         )),
     )
-    ids = [tid for tid, m in firsts.items() if m.from_address == address]
+    ids = [tid for tid, m in firsts.items() if m.from_address == address and not m.hidden]
     threads = threads_by_ids(session, ids)
     return sorted(threads.values(), key=lambda t: (t.started_at or EPOCH, t.id), reverse=True)

@@ -105,7 +105,7 @@ class Presenter:
             anchor=m.message_id_hash, indent=indent, ghost=False, first=first, auto=KIND_LABELS.get(m.kind, ""),
             sender=sender, domain=m.from_address.rpartition("@")[2] if m.from_address else "",
             when=self.dates(m.date), when_iso=m.date.isoformat() if m.date is not None else "",
-            subject=(m.subject or "(no subject)") if subject and self.renamed(m.subject) else None,
+            subject=(m.subject or "(no subject)") if subject and not m.hidden and self.renamed(m.subject) else None,
             hidden=m.hidden, redacted=m.redacted,
             permalink=url_for("message_page", mid_hash=m.message_id_hash),
             # No original where addresses are hidden from this reader (access.check_originals).

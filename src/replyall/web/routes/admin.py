@@ -194,8 +194,10 @@ def admin_thread(request: Request, key: Key, user: auth.AdminDep, session: Sessi
     )
     archive = session.get(Archive, thread.archive_id)
     by_id = {m.id: m for m in messages}
+    real = [m for m in messages if not m.is_ghost]
     return _page(request, "admin/thread.html", {
         "user": user, "thread": thread, "archive": archive, "messages": messages, "by_id": by_id,
+        "real": len(real), "hidden": sum(m.hidden for m in real),
         "repairs": repairs.history(session, thread.archive_id, [m.message_id_hash for m in messages]),
         "done": request.query_params.get("done", ""),
     })
@@ -218,6 +220,28 @@ async def admin_merge(key: Key, user: auth.AdminDep, db: DbDep, clock: ClockDep,
 
     kept = await db.write(run)
     return _back(f"/admin/t/{kept}", "merge")
+
+
+def _thread_hiding(hidden: bool):
+    async def handler(key: Key, user: auth.AdminDep, db: DbDep, clock: ClockDep):
+        def run(session: Session) -> str:
+            thread = _thread(session, key)
+            moderation.set_thread_hidden(session, clock, user.address, thread, hidden)
+            return thread.key
+
+        kept = await db.write(run)
+        return _back(f"/admin/t/{kept}", "hide conversation" if hidden else "show conversation")
+
+    handler.__name__ = f"admin_thread_{'hide' if hidden else 'unhide'}"
+    return handler
+
+
+# Spam and misdirected mail come as whole conversations: one form hides all of it.
+for _hidden in (True, False):
+    router.add_api_route(
+        f"/t/{{key}}/{'hide' if _hidden else 'unhide'}", _thread_hiding(_hidden), methods=["POST"],
+        name=f"admin_thread_{'hide' if _hidden else 'unhide'}", dependencies=Csrf,
+    )
 
 
 @router.get("/erasure", name="admin_erasure", response_class=HTMLResponse)

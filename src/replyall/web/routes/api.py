@@ -105,7 +105,7 @@ def _message(request: Request, m: Message, view: View, thread_key: str, parent_m
     return MessageOut(
         id=m.message_id_hash, message_id=m.message_id, parent=parent_mid,
         from_=Person(name=m.from_name, address=view.address(m.from_address)),
-        date=m.date, subject=m.subject,
+        date=m.date, subject="" if hidden else m.subject,
         body="" if hidden else view.text(m.body), quote="" if hidden else view.text(m.quote),
         signature="" if hidden else view.text(m.signature), disclaimer="" if hidden else view.text(m.disclaimer),
         auto=present.is_auto(m), kind=m.kind,

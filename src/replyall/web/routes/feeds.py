@@ -76,7 +76,7 @@ def thread_feed(request: Request, key: str, session: SessionDep, reader: ReaderD
     thread, archive = readable_thread(session, key, reader)
     view = make_view(archive, reader, settings)
     messages = session.scalars(
-        select(Message).where(Message.thread_id == thread.id, Message.is_ghost.is_(False))
+        select(Message).where(Message.thread_id == thread.id, Message.is_ghost.is_(False), Message.hidden.is_(False))
         .order_by(Message.date.desc().nulls_last(), Message.id.desc()).limit(FEED_SIZE)
     ).all()
     base = _base(settings)
@@ -88,7 +88,7 @@ def thread_feed(request: Request, key: str, session: SessionDep, reader: ReaderD
             "published": m.date or m.received_at or EPOCH,
             "updated": m.date or m.received_at or EPOCH,
             "author": xml_text(view.who(m.from_name, m.from_address)),
-            "content": "" if m.hidden else xml_text(view.text(m.body), SUMMARY_CHARS),
+            "content": xml_text(view.text(m.body), SUMMARY_CHARS),
         }
         for m in messages
     ]

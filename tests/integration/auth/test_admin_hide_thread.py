@@ -1,0 +1,137 @@
+"""Hiding spam: a conversation whose every message is hidden leaves every list; a hidden reply leaves the counts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from support.auth import ADMIN, PUBLIC, csrf_of
+from support.web import ingest, make_mail
+from sqlalchemy import select
+
+from replyall.db.models import AuditEntry, Message, Thread
+
+WHEN = datetime(2026, 10, 7, 9, 0, tzinfo=UTC)
+SPAMMER = ("Cheap Meds", "offers@pills.example")
+SPAM_SUBJECT = "Discount pharmacy zorbulux"
+
+
+@pytest.fixture
+def archive(db, settings, clock):
+    """The public archive: one real conversation and one spam run (two posts and a reply quoting them)."""
+    ingest(
+        db, settings, clock,
+        make_mail("q@council.gov.uk", subject="Social media policy", date=WHEN, to=PUBLIC,
+                  sender=("Jane Doe", "jane@council.gov.uk"), body="Has anyone got a social media policy?\n"),
+        make_mail("a@police.uk", subject="Re: Social media policy", date=WHEN.replace(hour=10), to=PUBLIC,
+                  sender=("Sam Lee", "sam@police.uk"), parent="q@council.gov.uk", body="Ours is on the intranet.\n"),
+        make_mail("spam1@pills.example", subject=SPAM_SUBJECT, date=WHEN.replace(hour=11), to=PUBLIC,
+                  sender=SPAMMER, body="Buy zorbulux now.\n"),
+        make_mail("spam2@pills.example", subject=f"Re: {SPAM_SUBJECT}", date=WHEN.replace(hour=12), to=PUBLIC,
+                  sender=SPAMMER, parent="spam1@pills.example", body="Still on offer.\n"),
+    )
+    with db.reader() as session:
+        rows = {m.message_id: m for m in session.scalars(select(Message).where(Message.is_ghost.is_(False)))}
+        return {mid: (m.message_id_hash, m.thread.key) for mid, m in rows.items()}
+
+
+def post(browser, path: str, action: str):
+    page = browser.get(path)
+    assert page.status_code == 200
+    return browser.post(f"{path}/{action}", data={"csrf_token": csrf_of(page.text)}, follow_redirects=False)
+
+
+def counts(db, key: str) -> tuple[int, int]:
+    with db.reader() as session:
+        thread = session.scalars(select(Thread).where(Thread.key == key)).one()
+        return thread.message_count, thread.participant_count
+
+
+def row_of(listing: str, subject: str) -> str:
+    """The thread list entry's title and tags for `subject`."""
+    start = listing.index(f">{subject}</a>")
+    return listing[start:listing.index('<ul class="counts">', start)]
+
+
+def everywhere(client, archive) -> dict[str, str]:
+    """What an anonymous reader of the public archive can reach."""
+    spam_hash, spam_key = archive["spam1@pills.example"]
+    return {
+        "list": client.get("/a/comms-network").text,
+        "archives": client.get("/").text,
+        "month": client.get("/a/comms-network/2026/10").text,
+        "feed": client.get("/a/comms-network/feed.atom").text,
+        "people": client.get("/a/comms-network/people").text,
+        "api": client.get("/api/v1/archives/comms-network/threads").text,
+        "thread": str(client.get(f"/t/{spam_key}").status_code),
+        "message": str(client.get(f"/m/{spam_hash}").status_code),
+        "api message": str(client.get("/api/v1/messages/spam1@pills.example").status_code),
+        "thread feed": str(client.get(f"/t/{spam_key}/feed.atom").status_code),
+    }
+
+
+def test_hiding_a_whole_conversation_takes_it_off_every_page_and_back(db, archive, admin, client):
+    _, spam_key = archive["spam1@pills.example"]
+    before = everywhere(client, archive)
+    assert SPAM_SUBJECT in before["list"] and SPAM_SUBJECT in before["month"] and SPAM_SUBJECT in before["feed"]
+    assert "Cheap Meds" in before["people"] and SPAM_SUBJECT in before["api"]
+    assert "2 conversations" in before["archives"]
+    assert (before["thread"], before["message"], before["api message"], before["thread feed"]) == ("200",) * 4
+
+    response = post(admin, f"/admin/t/{spam_key}", "hide")
+    assert response.status_code == 303 and response.headers["location"].startswith(f"/admin/t/{spam_key}")
+    assert counts(db, spam_key) == (0, 0)
+    after = everywhere(client, archive)
+    for page in ("list", "month", "feed", "people", "api"):
+        assert SPAM_SUBJECT not in after[page] and "Cheap Meds" not in after[page], page
+        assert "Social media policy" in after[page] or page == "people", page
+    assert "Jane Doe" in after["people"]
+    assert "1 conversation" in after["archives"] and "2 messages" in after["archives"]
+    assert (after["thread"], after["message"], after["api message"], after["thread feed"]) == ("404",) * 4
+    # The administrator still reaches it, says how much is hidden and can bring it back.
+    page = admin.get(f"/admin/t/{spam_key}").text
+    assert "2 messages, 2 hidden" in page and "Hide the whole conversation" not in page
+    with db.reader() as session:
+        audit = session.scalars(select(AuditEntry.action).where(AuditEntry.actor == ADMIN)).all()
+    assert audit == ["hide", "hide"]
+
+    assert post(admin, f"/admin/t/{spam_key}", "unhide").status_code == 303
+    assert counts(db, spam_key) == (2, 1)
+    assert everywhere(client, archive) == before
+
+
+def test_a_hidden_reply_leaves_the_counts_but_keeps_its_place(db, archive, admin, client):
+    answer_hash, key = archive["a@police.uk"]
+    assert counts(db, key) == (2, 2)
+    assert "tag-unanswered" not in row_of(client.get("/a/comms-network").text, "Social media policy")
+    page = admin.get(f"/admin/comms-network/m/{answer_hash}")
+    response = admin.post(f"/admin/comms-network/m/{answer_hash}/hide", data={"csrf_token": csrf_of(page.text)},
+                          follow_redirects=False)
+    assert response.status_code == 303
+    assert counts(db, key) == (1, 1)
+    # The only answer is hidden: readers see a question nobody answered.
+    assert "tag-unanswered" in row_of(client.get("/a/comms-network").text, "Social media policy")
+    thread = client.get(f"/t/{key}").text
+    assert "hidden by the archive" in thread and "Ours is on the intranet" not in thread
+    assert "Re: Social media policy" not in thread  # nothing of its content, the subject included
+    permalink = client.get(f"/m/{answer_hash}")
+    assert permalink.status_code == 200
+    assert "<h1>Hidden message</h1>" in permalink.text and "Re: Social media policy</h1>" not in permalink.text
+    assert client.get("/api/v1/messages/a@police.uk").json()["subject"] == ""
+    people = client.get("/a/comms-network/people").text
+    assert "Sam Lee" not in people and "Jane Doe" in people
+
+
+def test_a_hidden_conversation_stays_hidden_after_a_full_reindex(db, settings, clock, archive, admin, client):
+    from click.testing import CliRunner
+
+    from replyall.cli.common import AppContext
+    from replyall.cli.reindex import reindex
+
+    _, spam_key = archive["spam1@pills.example"]
+    assert post(admin, f"/admin/t/{spam_key}", "hide").status_code == 303
+    result = CliRunner().invoke(reindex, ["--full"], obj=AppContext(None, _settings=settings), catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    listing = client.get("/a/comms-network").text
+    assert SPAM_SUBJECT not in listing and "Social media policy" in listing
+    assert client.get(f"/t/{spam_key}").status_code == 404
