@@ -110,8 +110,8 @@ def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool
 
     With `quotes`, each run of lines beginning with ">" becomes a blockquote, its tail
     folded when it is long. Each diff (replyall.web.patches) becomes a fixed-width block.
-    The line breaks at a block's edges are left out, since the block itself starts and
-    ends a line. `pictures` says which marks outside blocks show their picture
+    The newline that ends a block's last line is left out, since the block itself ends the
+    line; a blank line above or below a block shows as the author left it. `pictures` says which marks outside blocks show their picture
     (replyall.mail.pictures.placed finds them).
     """
     blocks = [(a, b, _patch_block) for a, b in patch_spans(text)]
@@ -125,7 +125,9 @@ def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool
         if start < pos:  # no diff line starts with ">", but never draw a line twice
             continue
         if start > pos:
-            out.append(_links(text[pos : start - 1], shown, pictures, pos))  # start > 0: a newline ends that text
+            # The text up to the block keeps its last newline, which a browser drops before a
+            # block: a blank line written above a block shows, as one written below it does.
+            out.append(_links(text[pos:start], shown, pictures, pos))
         out.append(block(text[start:end].rstrip("\n"), shown))
         pos = end
     if pos < len(text):

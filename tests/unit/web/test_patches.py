@@ -72,5 +72,5 @@ def test_a_hunk_alone_is_a_diff_and_prose_that_only_looks_like_one_is_not():
 def test_a_diff_is_drawn_in_a_fixed_width_block_and_its_addresses_are_hidden_like_the_rest():
     text = "Try this:\n--- a/f\n+++ b/f\n@@ -1 +1 @@\n-x <a@b.org>\n+y\nThanks"
     html = render(text, lambda s: s.replace("a@b.org", "a at b.org"))
-    assert html == ('Try this:<pre class="patch">--- a/f\n+++ b/f\n@@ -1 +1 @@\n-x &lt;a at b.org&gt;\n+y</pre>'
+    assert html == ('Try this:\n<pre class="patch">--- a/f\n+++ b/f\n@@ -1 +1 @@\n-x &lt;a at b.org&gt;\n+y</pre>'
                     "Thanks")

@@ -46,13 +46,23 @@ def test_quoted_lines_of_an_interleaved_answer_become_one_block_each_run():
     text = "On Tue, Ann wrote:\n> Can you come?\n> On Saturday?\nYes.\n\n> And the banner?\nNo, Tom has it."
     html = render(text)
     assert html == (
-        "On Tue, Ann wrote:"
+        "On Tue, Ann wrote:\n"
         '<blockquote class="quoted">&gt; Can you come?\n&gt; On Saturday?</blockquote>'
-        "Yes.\n"
+        "Yes.\n\n"
         '<blockquote class="quoted">&gt; And the banner?</blockquote>'
         "No, Tom has it."
     )
     assert render(text, quotes=False) == text.replace(">", "&gt;")
+
+
+def test_a_blank_line_shows_on_either_side_of_a_block_as_written():
+    # A browser drops the newline that ends the text before a block, and shows one that
+    # starts the text after it: render keeps the first and drops the block's own last
+    # newline, so the author's blank lines show above and below alike.
+    spaced = render("See below.\n\n> quoted\n\nMy answer.")
+    assert spaced == 'See below.\n\n<blockquote class="quoted">&gt; quoted</blockquote>\nMy answer.'
+    tight = render("See below.\n> quoted\nMy answer.")
+    assert tight == 'See below.\n<blockquote class="quoted">&gt; quoted</blockquote>My answer.'
 
 
 def test_hidden_addresses_stay_hidden_and_never_leave_a_wrong_link():
@@ -80,7 +90,7 @@ def test_a_pasted_picture_shows_at_its_mark_and_other_marks_stay_text():
     text = 'Ours:\n[image: a"b<c>.png]\n> [image: a"b<c>.png]\nAnd [image: gone.png] https://example.org/x'
     html = render(text, pictures={text.index("[image"): ("/m/abc/attachments/2", 'a"b<c>.png')})
     assert ('Ours:\n<a class="picture" href="/m/abc/attachments/2"><img src="/m/abc/attachments/2" '
-            'alt="Picture a&#34;b&lt;c&gt;.png (download)" loading="lazy"></a><blockquote') in html
+            'alt="Picture a&#34;b&lt;c&gt;.png (download)" loading="lazy"></a>\n<blockquote') in html
     assert html.count("<img") == 1 and "&gt; [image: a&#34;b&lt;c&gt;.png]</blockquote>" in html
     assert 'And [image: gone.png] <a href="https://example.org/x"' in html
 
