@@ -39,6 +39,22 @@ def test_api_shape_and_next_link(mailer, client):
     assert len(seen) == 3
 
 
+def test_search_page_pages_keep_the_query_and_the_order(mailer, client, monkeypatch):
+    import re
+
+    from replyall.web.routes import search_pages
+
+    monkeypatch.setattr(search_pages, "PER_PAGE", 2)
+    for i in range(5):
+        mailer.send(f"Gritting rota {i}", f"The gritting rota for week {i}.")
+    first = client.get("/a/comms-network/search", params={"q": "gritting & rota", "sort": "date"}).text
+    assert 'aria-label="Result pages"' in first and "Page 1 of 3" in first
+    link = re.search(r'<a href="(\?[^"]+)" rel="next">Next<span class="visually-hidden"> results', first)
+    assert link and link.group(1) == "?q=gritting%20%26%20rota&amp;sort=date&amp;page=2"
+    second = client.get("/a/comms-network/search" + link.group(1).replace("&amp;", "&")).text
+    assert "Page 2 of 3" in second and 'rel="prev">Previous' in second and 'rel="next">Next' in second
+
+
 def test_api_archive_parameter(mailer, client):
     mailer.send("Flood plan", "flood plan draft")
     assert client.get("/api/v1/search", params={"q": "flood", "archive": "comms-network"}).json()["total"] == 1
