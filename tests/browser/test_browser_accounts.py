@@ -7,6 +7,7 @@ import re
 import pytest
 from support import auth as auth_helpers
 from support.browser import axe_violations, shoot
+from support.relay import Sink
 
 pytestmark = pytest.mark.browser
 MEMBER = "jane@council.gov.uk"  # sender of the seeded members-only message
@@ -15,7 +16,7 @@ ADMIN = auth_helpers.ADMIN
 
 @pytest.fixture
 def sink():
-    server = auth_helpers.Sink()
+    server = Sink()
     yield server
     server.close()
 
@@ -30,7 +31,7 @@ def sign_in(page, live: str, sink, address: str) -> None:
     page.get_by_label("Email address").fill(address)
     page.get_by_role("button", name="Send me a sign-in link").click()
     page.get_by_role("heading", name="Check your email").wait_for()
-    body = sink.wait_for(address)[-1].get_content()
+    body = sink.wait_for_mail(address)[-1].get_content()
     path = re.search(r"http://archive\.test(/login/confirm\?token=\S+)", body).group(1)
     page.goto(live + path)
     page.get_by_role("button", name="Sign in").click()

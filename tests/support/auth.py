@@ -1,18 +1,14 @@
-"""A real SMTP sink for the relay, mail fixtures for a members-only archive, and sign-in by link."""
+"""Mail fixtures for a members-only archive, and sign-in by link (the relay is support.relay)."""
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
-import time
 from datetime import datetime, timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from aiosmtpd.smtp import SMTP
 from sqlalchemy import select
 
+from support.relay import Sink
 from support.web import ingest as web_ingest
 from support.web import make_mail
 
@@ -26,50 +22,6 @@ OUTSIDER = "mallory@example.com"
 #: non-member response may ever contain it.
 SECRET = "zanzibarquartz"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class _Handler:
-    def __init__(self) -> None:
-        self.received: list[tuple[list[str], bytes]] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._lock:
-            self.received.append((list(envelope.rcpt_tos), envelope.original_content))
-        return "250 2.0.0 OK queued"
-
-
-class Sink:
-    """aiosmtpd on 127.0.0.1:0 in its own thread, standing in for the relay."""
-
-    def __init__(self) -> None:
-        self.handler = _Handler()
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
-
-    async def _start(self) -> None:
-        self.server = await self.loop.create_server(lambda: SMTP(self.handler, hostname="sink.test"), "127.0.0.1", 0)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [message_from_bytes(raw, policy=policy.default) for rcpt, raw in self.handler.received if address in rcpt]
-
-    def wait_for(self, address: str, count: int = 1, timeout: float = 10.0) -> list[EmailMessage]:
-        deadline = time.monotonic() + timeout
-        while len(self.to(address)) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.to(address)
-
-    def close(self) -> None:
-        async def stop() -> None:
-            self.server.close()
-            await self.server.wait_closed()
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 def mail(
@@ -136,7 +88,7 @@ def sign_in(client, sink: Sink, address: str) -> None:
     page = client.get("/login")
     response = client.post("/login", data={"csrf_token": csrf_of(page.text), "address": address})
     assert response.status_code == 200, response.text
-    messages = sink.wait_for(address, before + 1)
+    messages = sink.wait_for_mail(address, before + 1)
     assert len(messages) == before + 1, f"no sign-in mail for {address}"
     confirm = client.get(link_in(messages[-1]))
     assert confirm.status_code == 200, confirm.text

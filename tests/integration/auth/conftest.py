@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from support.auth import ADMIN, MEMBER, Sink, sign_in
+from support.auth import ADMIN, MEMBER, sign_in
+from support.relay import Sink
 from fastapi.testclient import TestClient
 
 from replyall.web.app import create_app

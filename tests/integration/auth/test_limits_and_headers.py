@@ -34,7 +34,7 @@ def test_sign_in_requests_are_limited_per_client_address(app, client, step, sink
     assert refused.status_code == 429
     assert int(refused.headers["retry-after"]) > 0
     assert "Too many sign-in requests" in refused.text
-    assert len(sink.wait_for(MEMBER, 3)) == 3
+    assert len(sink.wait_for_mail(MEMBER, 3)) == 3
     # Another client address has its own allowance.
     with TestClient(app, base_url="http://archive.test", client=("198.51.100.7", 50000)) as other:
         assert _ask(other).status_code == 200
@@ -51,9 +51,9 @@ def test_one_inbox_gets_at_most_the_limit_from_many_clients(app, sink, db, setti
             assert response.status_code == 200
             answers.add(response.text)
     assert len(answers) == 1  # the same page every time, whether mail went out or not
-    assert len(sink.wait_for(MEMBER, 3)) == 3
+    assert len(sink.wait_for_mail(MEMBER, 3)) == 3
     # The background sends are done once the responses are: no fourth mail is coming.
-    assert len(sink.to(MEMBER)) == 3
+    assert len(sink.mail_to(MEMBER)) == 3
 
 
 def test_searches_are_limited_per_client_address_pages_and_api_alike(client, step):

@@ -41,7 +41,7 @@ def test_member_signs_in_by_link_and_reads_the_private_archive(client, sink, arc
     sign_in(client, sink, CC_MEMBER)  # only ever in Cc: the cc list is the member list
     page = client.get(f"/t/{archived}")
     assert page.status_code == 200 and SECRET in page.text
-    mail_ = sink.to(CC_MEMBER)[0]
+    mail_ = sink.mail_to(CC_MEMBER)[0]
     assert mail_["Auto-Submitted"] == "auto-generated" and mail_["X-No-Archive"] == "yes"
 
 
@@ -61,7 +61,7 @@ def test_cookie_is_secure_when_the_site_is_https(settings_factory, db_url, db, c
     with TestClient(create_app(settings, db, clock), base_url="https://archive.test") as client:
         page = client.get("/login")
         client.post("/login", data={"csrf_token": csrf_of(page.text), "address": MEMBER})
-        body = sink.wait_for(MEMBER)[0].get_content()
+        body = sink.wait_for_mail(MEMBER)[0].get_content()
         path = re.search(r"https://archive\.test(/login/confirm\?token=\S+)", body).group(1)
         confirm, token = _confirm_form(client, path)
         done = client.post("/login/confirm", data={"csrf_token": csrf_of(confirm.text), "token": token}, follow_redirects=False)
@@ -76,21 +76,21 @@ def test_unknown_address_gets_the_same_answer_and_no_mail(client, sink, archived
     unknown = _request(client, OUTSIDER)
     assert known.status_code == unknown.status_code == 200
     assert known.text.replace(MEMBER, "ADDRESS") == unknown.text.replace(OUTSIDER, "ADDRESS")
-    assert sink.wait_for(MEMBER)
-    assert sink.to(OUTSIDER) == []
+    assert sink.wait_for_mail(MEMBER)
+    assert sink.mail_to(OUTSIDER) == []
 
 
 def test_the_list_address_itself_never_gets_a_link(client, sink, archived, db):
     # It appears in To: of every message; a link mailed there would be archived for all to read.
     assert _request(client, PRIVATE).status_code == 200
-    assert sink.to(PRIVATE) == []
+    assert sink.mail_to(PRIVATE) == []
     with db.reader() as session:
         assert session.scalars(select(LoginToken).where(LoginToken.address == PRIVATE)).first() is None
 
 
 def test_opening_the_link_does_not_use_it_up_but_confirming_does(client, sink, archived, new_client):
     _request(client, MEMBER)
-    path = link_in(sink.wait_for(MEMBER)[0])
+    path = link_in(sink.wait_for_mail(MEMBER)[0])
     # A mail scanner opens the link first: nothing happens.
     scanner = new_client()
     assert scanner.get(path).status_code == 200
@@ -109,7 +109,7 @@ def test_opening_the_link_does_not_use_it_up_but_confirming_does(client, sink, a
 
 def test_link_expires_after_fifteen_minutes(client, sink, archived, step):
     _request(client, MEMBER)
-    path = link_in(sink.wait_for(MEMBER)[0])
+    path = link_in(sink.wait_for_mail(MEMBER)[0])
     step(minutes=14, seconds=59)
     confirm, token = _confirm_form(client, path)
     assert token is not None
@@ -122,7 +122,7 @@ def test_link_expires_after_fifteen_minutes(client, sink, archived, step):
 
 def test_forged_or_altered_token_is_refused(client, sink, archived):
     _request(client, MEMBER)
-    path = link_in(sink.wait_for(MEMBER)[0])
+    path = link_in(sink.wait_for_mail(MEMBER)[0])
     token = path.split("token=", 1)[1]
     page = client.get("/login")
     for bad in (token[:-2] + ("AA" if not token.endswith("AA") else "BB"), "nonsense", ""):
@@ -167,7 +167,7 @@ def test_login_form_without_csrf_token_is_refused(client, sink, archived):
     response = client.post("/login", data={"address": MEMBER})
     assert response.status_code == 403
     assert "expired" in response.text
-    assert sink.to(MEMBER) == []
+    assert sink.mail_to(MEMBER) == []
 
 
 def test_nonsense_address_is_asked_again(client, sink):
@@ -180,7 +180,7 @@ def test_next_only_goes_to_paths_on_this_site(client, sink, archived):
     page = client.get("/login?next=//evil.example/")
     assert 'value="//evil.example/"' not in page.text
     client.post("/login", data={"csrf_token": csrf_of(page.text), "address": MEMBER, "next": f"/t/{archived}"})
-    path = link_in(sink.wait_for(MEMBER)[0])
+    path = link_in(sink.wait_for_mail(MEMBER)[0])
     assert f"next=/t/{archived}" in path
     confirm, token = _confirm_form(client, path)
     done = client.post(

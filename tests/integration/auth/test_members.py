@@ -81,7 +81,7 @@ def test_allowed_domain_signs_in_and_blocked_member_gets_nothing(settings_factor
     with TestClient(create_app(settings, db, clock), base_url="http://archive.test") as blocked:
         page = blocked.get("/login")
         blocked.post("/login", data={"csrf_token": csrf_of(page.text), "address": CC_MEMBER})
-        assert sink.to(CC_MEMBER) == []
+        assert sink.mail_to(CC_MEMBER) == []
 
 
 @pytest.mark.parametrize("fixture", ["x-no-archive.eml", "archive-no.eml"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from digest_helpers import Sink
+from support.relay import Sink
 
 
 @pytest.fixture

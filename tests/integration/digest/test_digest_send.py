@@ -204,7 +204,7 @@ def test_5xx_marks_the_subscriber_bouncing(db, settings, clock, sink, storm):
 
 
 def test_relay_auth_is_used(db, settings_factory, settings, clock, storm):
-    from digest_helpers import Sink
+    from support.relay import Sink
 
     secured = Sink(credentials=("digest-user", "s3cret-pass"))
     try:
@@ -262,7 +262,7 @@ def test_starttls_and_auth_to_the_relay(db, settings_factory, settings, clock, s
     import ssl
     import subprocess
 
-    from digest_helpers import Sink
+    from support.relay import Sink
 
     # A throwaway certificate for 127.0.0.1, trusted through SSL_CERT_FILE as a
     # private CA bundle would be in production.
