@@ -13,7 +13,7 @@ import hashlib
 from email import policy
 from email.parser import BytesParser
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from replyall.admin import audit
@@ -78,6 +78,36 @@ def set_thread_hidden(session: Session, clock: Clock, actor: str, thread: Thread
         .order_by(Message.id)
     ).all()
     return sum(set_hidden(session, clock, actor, m, hidden) for m in messages)
+
+
+def sender_messages(session: Session, archive_id: int, address: str, hidden: bool | None = None) -> list[Message]:
+    """Every real message `address` sent to an archive (only the hidden or shown ones, if asked)."""
+    query = select(Message).where(
+        Message.archive_id == archive_id, Message.from_address == normalise(address), Message.is_ghost.is_(False)
+    )
+    if hidden is not None:
+        query = query.where(Message.hidden.is_(hidden))
+    return list(session.scalars(query.order_by(Message.id)))
+
+
+def sender_summary(session: Session, archive_id: int, address: str) -> dict[str, int]:
+    """How many messages `address` sent to an archive, in how many conversations, how many hidden."""
+    total, threads, hidden = session.execute(
+        select(func.count(), func.count(func.distinct(Message.thread_id)),
+               func.coalesce(func.sum(case((Message.hidden.is_(True), 1), else_=0)), 0))
+        .where(Message.archive_id == archive_id, Message.from_address == normalise(address),
+               Message.is_ghost.is_(False))
+    ).one() if normalise(address) else (0, 0, 0)
+    return {"total": int(total), "threads": int(threads), "hidden": int(hidden)}
+
+
+def set_sender_hidden(session: Session, clock: Clock, actor: str, archive_id: int, address: str, hidden: bool) -> int:
+    """Hide (or show again) every message one sender sent to an archive: a spammer posts
+    dozens of conversations. Each change is in the audit log; returns how many changed."""
+    if not normalise(address):
+        raise ValueError("a message without a sender address cannot be matched to others")
+    return sum(set_hidden(session, clock, actor, m, hidden)
+               for m in sender_messages(session, archive_id, address, hidden=not hidden))
 
 
 def redaction_note(clock: Clock) -> str:

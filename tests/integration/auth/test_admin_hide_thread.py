@@ -135,3 +135,28 @@ def test_a_hidden_conversation_stays_hidden_after_a_full_reindex(db, settings, c
     listing = client.get("/a/comms-network").text
     assert SPAM_SUBJECT not in listing and "Social media policy" in listing
     assert client.get(f"/t/{spam_key}").status_code == 404
+
+
+def test_hiding_every_message_of_a_sender_clears_their_conversations(db, settings, clock, archive, admin, client):
+    ingest(db, settings, clock, make_mail("spam3@pills.example", subject="Zorbulux wholesale", date=WHEN.replace(hour=13),
+                                          to=PUBLIC, sender=SPAMMER, body="Wholesale prices.\n"))
+    spam_hash, spam_key = archive["spam1@pills.example"]
+    path = f"/admin/comms-network/m/{spam_hash}"
+    page = " ".join(admin.get(path).text.split())
+    assert "offers@pills.example sent 3 messages to this archive, in 2 conversations." in page
+    assert post(admin, path, "hide-sender").status_code == 303
+    listing = client.get("/a/comms-network").text
+    assert "zorbulux" not in listing.lower() and "Social media policy" in listing
+    assert "Cheap Meds" not in client.get("/a/comms-network/people").text
+    page = " ".join(admin.get(path).text.split())
+    assert "All 3 messages from offers@pills.example are hidden." in page
+    assert "Hide every message from this sender" not in page
+    with db.reader() as session:
+        audit = session.scalars(select(AuditEntry.action).where(AuditEntry.actor == ADMIN)).all()
+        others = session.scalars(select(Message).where(Message.from_address != "offers@pills.example")).all()
+    assert audit == ["hide"] * 3 and not any(m.hidden for m in others)
+
+    assert post(admin, path, "unhide-sender").status_code == 303
+    listing = client.get("/a/comms-network").text
+    assert SPAM_SUBJECT in listing and "Zorbulux wholesale" in listing
+    assert counts(db, spam_key) == (2, 1)

@@ -131,6 +131,7 @@ def admin_message(request: Request, slug: Slug, mid_hash: Hash, user: auth.Admin
     parent = session.get(Message, message.parent_id) if message.parent_id else None
     return _page(request, "admin/message.html", {
         "user": user, "slug": slug, "message": message, "thread": thread, "parent": parent,
+        "sender": moderation.sender_summary(session, message.archive_id, message.from_address),
         "repairs": repairs.history(session, message.archive_id, [message.message_id_hash]).get(message.message_id_hash, []),
         "entries": audit.recent(session, limit=50, target=moderation.message_target(message)),
         "done": request.query_params.get("done", ""),
@@ -152,6 +153,9 @@ def _message_action(action: str):
             try:
                 if action in ("hide", "unhide"):
                     moderation.set_hidden(session, clock, user.address, message, action == "hide")
+                elif action in ("hide-sender", "unhide-sender"):
+                    moderation.set_sender_hidden(session, clock, user.address, message.archive_id, message.from_address,
+                                                 action == "hide-sender")
                 elif action == "redact":
                     moderation.redact(session, clock, user.address, message, subject=subject == "yes")
                 elif action == "erase":
@@ -175,14 +179,14 @@ def _message_action(action: str):
         where = await db.write(run)
         return _back(where, action)
 
-    handler.__name__ = f"admin_message_{action}"
+    handler.__name__ = f"admin_message_{action.replace('-', '_')}"
     return handler
 
 
-for _action in ("hide", "unhide", "redact", "erase", "move", "split"):
+for _action in ("hide", "unhide", "hide-sender", "unhide-sender", "redact", "erase", "move", "split"):
     router.add_api_route(
         f"/{{slug}}/m/{{mid_hash}}/{_action}", _message_action(_action), methods=["POST"],
-        name=f"admin_{_action}", dependencies=Csrf,
+        name=f"admin_{_action.replace('-', '_')}", dependencies=Csrf,
     )
 
 
