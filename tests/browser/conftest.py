@@ -107,6 +107,7 @@ def seeded(db, settings, clock):
         "interleaved": helpers.thread_key_of(db, "i1@council.gov.uk"),
         "patch": helpers.thread_key_of(db, "d1@council.gov.uk"),
         "reply_hash": helpers.hash_of(db, "w2@trust.nhs.uk"),
+        "opener_hash": helpers.hash_of(db, "w1@council.gov.uk"),  # Jane Doe, who wrote more than once
         "private": helpers.thread_key_of(db, "p1@council.gov.uk"),
     }
 

@@ -71,9 +71,11 @@ def test_admin_pages_are_accessible_and_hide_works(live, page, sink, seeded):
     page.get_by_role("link", name=re.compile("^Administer the message from Sam Patel")).first.click()
     page.wait_for_url(f"{live}/admin/comms-network/m/{seeded['reply_hash']}")
     for path in ("/admin", "/admin/failed", "/admin/erasure", "/admin/audit", f"/admin/t/{seeded['thread']}",
-                 f"/admin/comms-network/m/{seeded['reply_hash']}"):
+                 f"/admin/comms-network/m/{seeded['opener_hash']}", f"/admin/comms-network/m/{seeded['reply_hash']}"):
         page.goto(live + path)
         assert axe_violations(page) == [], path
+        if path.endswith(seeded["opener_hash"]):
+            assert page.get_by_role("button", name="Hide every message from this sender").is_visible()
     shoot(page, "admin-message")
     page.get_by_role("button", name="Hide").click()
     page.wait_for_url(re.compile(r".*done=hide$"))
