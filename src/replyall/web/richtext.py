@@ -111,8 +111,9 @@ def render(text: str, shown: Callable[[str], str] = lambda s: s, *, quotes: bool
     With `quotes`, each run of lines beginning with ">" becomes a blockquote, its tail
     folded when it is long. Each diff (replyall.web.patches) becomes a fixed-width block.
     The newline that ends a block's last line is left out, since the block itself ends the
-    line; a blank line above or below a block shows as the author left it. `pictures` says which marks outside blocks show their picture
-    (replyall.mail.pictures.placed finds them).
+    line; a blank line above or below a block shows as the author left it. `pictures`
+    says which marks outside blocks show their picture (replyall.mail.pictures.placed
+    finds them).
     """
     blocks = [(a, b, _patch_block) for a, b in patch_spans(text)]
     if quotes and ">" in text:
