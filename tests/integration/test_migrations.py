@@ -74,8 +74,9 @@ def test_has_attachments_is_recomputed_for_stored_messages(db_url, db, settings,
 
 
 def test_thread_counters_are_recounted_without_hidden_messages(db_url, db, settings, clock):
-    # 0010: a thread's message and participant counts leave out hidden messages, so a
-    # conversation the moderators hid whole has 0 and leaves the lists. Downgrade counts them again.
+    # 0010: a thread's message and participant counts and its last activity leave out hidden
+    # messages, so a conversation the moderators hid whole has 0 and leaves the lists, and a
+    # hidden reply does not date the thread. Downgrade counts them again.
     from datetime import UTC, datetime
 
     from sqlalchemy import select, update
@@ -87,19 +88,21 @@ def test_thread_counters_are_recounted_without_hidden_messages(db_url, db, setti
     ingest(db, settings, clock,
            make_mail("spam@x", subject="Offer", date=when, sender=("Spam", "spam@x.example")),
            make_mail("ask@x", subject="Policy", date=when),
-           make_mail("answer@x", subject="Re: Policy", date=when, parent="ask@x", sender=("Sam", "sam@police.uk")))
+           make_mail("answer@x", subject="Re: Policy", date=when.replace(hour=10), parent="ask@x",
+                     sender=("Sam", "sam@police.uk")))
     with db.transaction() as session:
         # As a database from before 0010 holds them: flags set, counters counting every message.
         session.execute(update(Message).where(Message.message_id.in_(["spam@x", "answer@x"])).values(hidden=True))
 
-    def counters() -> dict[str, tuple[int, int]]:
+    def counters() -> dict[str, tuple[int, int, int]]:
         with db.reader() as session:
-            return {t.subject: (t.message_count, t.participant_count) for t in session.scalars(select(Thread))}
+            return {t.subject: (t.message_count, t.participant_count, t.last_activity_at.hour)
+                    for t in session.scalars(select(Thread))}
 
-    assert counters() == {"Offer": (1, 1), "Policy": (2, 2)}
+    assert counters() == {"Offer": (1, 1, 9), "Policy": (2, 2, 10)}
     migrate.downgrade(db_url, "0009")
     migrate.upgrade(db_url, "head")
-    assert counters() == {"Offer": (0, 0), "Policy": (1, 1)}
+    assert counters() == {"Offer": (0, 0, 9), "Policy": (1, 1, 9)}
     migrate.downgrade(db_url, "0009")
-    assert counters() == {"Offer": (1, 1), "Policy": (2, 2)}
+    assert counters() == {"Offer": (1, 1, 9), "Policy": (2, 2, 10)}
     migrate.upgrade(db_url, "head")

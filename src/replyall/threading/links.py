@@ -188,22 +188,23 @@ def reparent(session: Session, child: Message, parent: Message, reason: str) -> 
 def recompute_thread(session: Session, thread: Thread) -> None:
     """Counters and dates from the thread's rows: used after the rare merge, move or hide only.
 
-    The counters are what readers can read, so hidden messages are left out and a thread
-    whose every message is hidden leaves the lists (message_count 0, as a thread of
-    ghosts). Dates and subject count every message: threading reads them (the subject
-    window, which key survives a merge), and moderation must not change where mail goes.
+    The counters and the last activity are what readers can read, so hidden messages are
+    left out: a thread whose every message is hidden leaves the lists (message_count 0, as
+    a thread of ghosts), and a hidden spam reply does not lift an old conversation to the
+    top of them. The start and the subject count every message: a merge keeps the older
+    thread's key (_older), and moderation must not change that.
     """
     session.flush()
     shown = and_(Message.thread_id == thread.id, Message.is_ghost.is_(False), Message.duplicate_of_id.is_(None))
     readable = and_(shown, Message.hidden.is_(False))
     when = func.coalesce(Message.date, Message.received_at)
-    count, senders = session.execute(
-        select(func.count(), func.count(func.distinct(Message.from_address))).where(readable)
+    count, senders, last = session.execute(
+        select(func.count(), func.count(func.distinct(Message.from_address)), func.max(when)).where(readable)
     ).one()
-    first, last = session.execute(select(func.min(when), func.max(when)).where(shown)).one()
+    first, last_of_all = session.execute(select(func.min(when), func.max(when)).where(shown)).one()
     thread.message_count = count or 0
     thread.participant_count = senders or 0
-    thread.started_at, thread.last_activity_at = first, last
+    thread.started_at, thread.last_activity_at = first, last if count else last_of_all
     opener = session.execute(
         select(Message.subject, Message.subject_key).where(shown).order_by(when, Message.id).limit(1)
     ).first()

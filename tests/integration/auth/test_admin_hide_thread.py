@@ -47,6 +47,11 @@ def counts(db, key: str) -> tuple[int, int]:
         return thread.message_count, thread.participant_count
 
 
+def last_activity(db, key: str) -> datetime:
+    with db.reader() as session:
+        return session.scalars(select(Thread.last_activity_at).where(Thread.key == key)).one()
+
+
 def row_of(listing: str, subject: str) -> str:
     """The thread list entry's title and tags for `subject`."""
     start = listing.index(f">{subject}</a>")
@@ -102,13 +107,14 @@ def test_hiding_a_whole_conversation_takes_it_off_every_page_and_back(db, archiv
 
 def test_a_hidden_reply_leaves_the_counts_but_keeps_its_place(db, archive, admin, client):
     answer_hash, key = archive["a@police.uk"]
-    assert counts(db, key) == (2, 2)
+    assert counts(db, key) == (2, 2) and last_activity(db, key) == WHEN.replace(hour=10)
     assert "tag-unanswered" not in row_of(client.get("/a/comms-network").text, "Social media policy")
     page = admin.get(f"/admin/comms-network/m/{answer_hash}")
     response = admin.post(f"/admin/comms-network/m/{answer_hash}/hide", data={"csrf_token": csrf_of(page.text)},
                           follow_redirects=False)
     assert response.status_code == 303
     assert counts(db, key) == (1, 1)
+    assert last_activity(db, key) == WHEN  # the hidden reply no longer dates the thread
     # The only answer is hidden: readers see a question nobody answered.
     assert "tag-unanswered" in row_of(client.get("/a/comms-network").text, "Social media policy")
     thread = client.get(f"/t/{key}").text
