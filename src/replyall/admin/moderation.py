@@ -57,37 +57,40 @@ def set_hidden(session: Session, clock: Clock, actor: str, message: Message, hid
     counters leave it out, so a conversation whose every message is hidden (spam) leaves
     the archive's lists. False when there was nothing to change.
     """
-    if message.is_ghost or message.hidden == hidden:
-        return False
-    message.hidden = hidden
-    session.flush()
+    return _set_all_hidden(session, clock, actor, [message], hidden) == 1
+
+
+def _set_all_hidden(session: Session, clock: Clock, actor: str, messages: list[Message], hidden: bool) -> int:
+    """set_hidden for each message (each change audited), then each thread they are in recounted once."""
     index_message, _ = _search()
-    index_message(session, message)  # drops hidden messages from the index, restores the others
-    thread = session.get(Thread, message.thread_id)
-    if thread is not None:
+    changed = [m for m in messages if not m.is_ghost and m.hidden != hidden]
+    for message in changed:
+        message.hidden = hidden
+        session.flush()
+        index_message(session, message)  # drops hidden messages from the index, restores the others
+        audit.record(session, clock, actor, "hide" if hidden else "unhide", message_target(message),
+                     archive_id=message.archive_id)
+    thread_ids = {m.thread_id for m in changed}
+    for thread in session.scalars(select(Thread).where(Thread.id.in_(thread_ids))).all() if thread_ids else ():
         links.recompute_thread(session, thread)
-    audit.record(session, clock, actor, "hide" if hidden else "unhide", message_target(message), archive_id=message.archive_id)
-    return True
+    return len(changed)
 
 
 def set_thread_hidden(session: Session, clock: Clock, actor: str, thread: Thread, hidden: bool) -> int:
-    """Hide (or show again) every message of a conversation, as set_hidden does one by one:
-    each change is in the audit log. Returns how many messages changed."""
+    """Hide (or show again) every message of a conversation; returns how many changed."""
     messages = session.scalars(
-        select(Message).where(Message.thread_id == thread.id, Message.is_ghost.is_(False), Message.hidden.is_(not hidden))
-        .order_by(Message.id)
+        select(Message).where(Message.thread_id == thread.id, Message.is_ghost.is_(False)).order_by(Message.id)
     ).all()
-    return sum(set_hidden(session, clock, actor, m, hidden) for m in messages)
+    return _set_all_hidden(session, clock, actor, list(messages), hidden)
 
 
-def sender_messages(session: Session, archive_id: int, address: str, hidden: bool | None = None) -> list[Message]:
-    """Every real message `address` sent to an archive (only the hidden or shown ones, if asked)."""
-    query = select(Message).where(
-        Message.archive_id == archive_id, Message.from_address == normalise(address), Message.is_ghost.is_(False)
-    )
-    if hidden is not None:
-        query = query.where(Message.hidden.is_(hidden))
-    return list(session.scalars(query.order_by(Message.id)))
+def sender_messages(session: Session, archive_id: int, address: str) -> list[Message]:
+    """Every real message `address` sent to an archive."""
+    return list(session.scalars(
+        select(Message).where(
+            Message.archive_id == archive_id, Message.from_address == normalise(address), Message.is_ghost.is_(False)
+        ).order_by(Message.id)
+    ))
 
 
 def sender_summary(session: Session, archive_id: int, address: str) -> dict[str, int]:
@@ -106,8 +109,7 @@ def set_sender_hidden(session: Session, clock: Clock, actor: str, archive_id: in
     dozens of conversations. Each change is in the audit log; returns how many changed."""
     if not normalise(address):
         raise ValueError("a message without a sender address cannot be matched to others")
-    return sum(set_hidden(session, clock, actor, m, hidden)
-               for m in sender_messages(session, archive_id, address, hidden=not hidden))
+    return _set_all_hidden(session, clock, actor, sender_messages(session, archive_id, address), hidden)
 
 
 def redaction_note(clock: Clock) -> str:
