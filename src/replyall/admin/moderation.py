@@ -70,9 +70,7 @@ def _set_all_hidden(session: Session, clock: Clock, actor: str, messages: list[M
         index_message(session, message)  # drops hidden messages from the index, restores the others
         audit.record(session, clock, actor, "hide" if hidden else "unhide", message_target(message),
                      archive_id=message.archive_id)
-    thread_ids = {m.thread_id for m in changed}
-    for thread in session.scalars(select(Thread).where(Thread.id.in_(thread_ids))).all() if thread_ids else ():
-        links.recompute_thread(session, thread)
+    links.recompute_threads(session, {m.thread_id for m in changed})
     return len(changed)
 
 

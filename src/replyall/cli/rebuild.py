@@ -26,7 +26,7 @@ from replyall.config import Settings
 from replyall.db.models import (
     ERASED, Archive, ArchiveMember, Attachment, Message, RawMessage, Thread, ThreadAlias, ThreadParticipant,
 )
-from replyall.threading.links import recompute_thread
+from replyall.threading.links import recompute_threads
 
 __all__ = ["RebuildStats", "rebuild_archive"]
 
@@ -106,9 +106,7 @@ def _restore(session: Session, archive_id: int, flags, members) -> int:
         index_message(session, message)  # drops hidden and redacted messages from search
     session.flush()
     # The pipeline counted every message; the counters leave the hidden ones out.
-    hidden_in = {m.thread_id for m in by_hash.values() if m.hidden}
-    for thread in session.scalars(select(Thread).where(Thread.id.in_(hidden_in))).all() if hidden_in else ():
-        recompute_thread(session, thread)
+    recompute_threads(session, {m.thread_id for m in by_hash.values() if m.hidden})
     taken = set(session.scalars(select(Thread.key))) | set(session.scalars(select(ThreadAlias.key)))
     added = 0
     for key, hashes in members.items():

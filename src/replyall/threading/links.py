@@ -213,6 +213,12 @@ def recompute_thread(session: Session, thread: Thread) -> None:
     session.flush()
 
 
+def recompute_threads(session: Session, thread_ids: set[int]) -> None:
+    """recompute_thread for each of these threads (after hiding or showing messages in bulk)."""
+    for thread in session.scalars(select(Thread).where(Thread.id.in_(thread_ids))).all() if thread_ids else ():
+        recompute_thread(session, thread)
+
+
 def rebuild_participants(session: Session, thread: Thread) -> None:
     """Participants from the thread's rows (after a subtree moved out or in)."""
     session.execute(delete(ThreadParticipant).where(ThreadParticipant.thread_id == thread.id))
@@ -241,6 +247,7 @@ __all__ = [
     "move_subtree",
     "new_thread",
     "recompute_thread",
+    "recompute_threads",
     "reparent",
     "subtree_ids",
     "thread_key",
