@@ -70,7 +70,7 @@ def test_admin_pages_are_accessible_and_hide_works(live, page, sink, seeded):
     page.goto(f"{live}/m/{seeded['reply_hash']}")
     page.get_by_role("link", name=re.compile("^Administer the message from Sam Patel")).first.click()
     page.wait_for_url(f"{live}/admin/comms-network/m/{seeded['reply_hash']}")
-    for path in ("/admin", "/admin/failed", "/admin/erasure", "/admin/audit", f"/admin/t/{seeded['thread']}",
+    for path in ("/admin", "/admin/failed", "/admin/bans", "/admin/erasure", "/admin/audit", f"/admin/t/{seeded['thread']}",
                  f"/admin/comms-network/m/{seeded['opener_hash']}", f"/admin/comms-network/m/{seeded['reply_hash']}"):
         page.goto(live + path)
         assert axe_violations(page) == [], path
@@ -83,3 +83,10 @@ def test_admin_pages_are_accessible_and_hide_works(live, page, sink, seeded):
     assert page.request.get(f"{live}/m/{seeded['reply_hash']}.eml").status == 404
     page.goto(f"{live}/admin/audit")
     assert "hide" in page.content() and ADMIN in page.content()
+    # A domain ban, typed without a mouse; the list of bans it lands on passes axe too.
+    page.goto(f"{live}/admin/bans")
+    page.get_by_label("Address, or @domain").fill("@pills.example")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r".*/admin/bans\?done=ban$"))
+    assert page.get_by_role("cell", name="everyone at pills.example").is_visible()
+    assert axe_violations(page) == []

@@ -12,7 +12,7 @@ from replyall.db.models import AuditEntry
 
 ACTIONS = (
     "hide", "unhide", "redact", "erase", "erase-address", "refuse-erasure", "retry",
-    "move", "merge", "split",
+    "move", "merge", "split", "ban", "unban", "hide-banned",
 )
 
 

@@ -8,7 +8,8 @@ derived from mail, is carried over:
 - thread repairs live in thread_repairs, which the thread step replays
   (admin/repairs.py);
 - hidden and redacted flags (a redacted message's raw copy was already cut down, and
-  its shown text is put back as the administrator left it);
+  its shown text is put back as the administrator left it); the replay does not apply
+  sender bans again, so a banned sender's message an administrator showed stays shown;
 - every thread key that was ever public (thread keys and aliases) keeps working: if
   the rebuilt conversation got another key, the old one becomes an alias of it.
 """
@@ -139,7 +140,7 @@ def rebuild_archive(
     for n, raw_id in enumerate(ids, 1):
         raw = session.get(RawMessage, raw_id)
         assert raw is not None
-        status = process(session, raw, settings, clock)
+        status = process(session, raw, settings, clock, replaying=True)
         statuses[status] = statuses.get(status, 0) + 1
         if n % 200 == 0:
             session.flush()

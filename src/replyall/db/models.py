@@ -332,6 +332,23 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
 
+class SenderBan(Base):
+    """An administrator banned a sender (an address, or "@domain" for everyone at it) from an archive.
+
+    What a banned sender sends afterwards is still stored raw and archived, but arrives
+    hidden (pipeline.screen): nothing is lost if the ban was a mistake, and the spam
+    never reaches a page, feed, digest or search.
+    """
+
+    __tablename__ = "sender_bans"
+
+    archive_id: Mapped[int] = mapped_column(ForeignKey("archives.id", ondelete="CASCADE"), primary_key=True)
+    #: "name@example.org" or "@example.org", lower-cased (admin.bans.pattern_of)
+    pattern: Mapped[str] = mapped_column(String(320), primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class ThreadRepair(Base):
     """An administrator's thread fix for one message, replayed by the thread step on reindex.
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from replyall.clock import Clock
 from replyall.config import Settings
-from replyall.db.models import Archive, Message, RawMessage, Thread
+from replyall.db.models import Archive, Message, RawMessage, SenderBan, Thread
 
 if TYPE_CHECKING:
     from replyall.cleaning import Cleaned
@@ -30,6 +30,11 @@ class Context:
     thread: Thread | None = None
     parent: Message | None = None
     thread_reason: str = "new"
+    #: The ban that covers the sender (screen step): a message arriving now is hidden.
+    ban: SenderBan | None = None
+    #: reindex --full runs the pipeline again over the raw mail and then restores what
+    #: people decided (hidden, redacted): the steps must not decide it a second time.
+    replaying: bool = False
     #: Free-form facts steps hand to later steps (kept small and documented where set).
     extra: dict[str, Any] = field(default_factory=dict)
 

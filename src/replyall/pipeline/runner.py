@@ -32,11 +32,14 @@ def claim_next(session: Session) -> RawMessage | None:
     return session.scalars(stmt).first()
 
 
-def process(session: Session, raw: RawMessage, settings: Settings, clock: Clock) -> str:
-    """Run every step on one claimed raw message; returns its new status."""
+def process(session: Session, raw: RawMessage, settings: Settings, clock: Clock, *, replaying: bool = False) -> str:
+    """Run every step on one claimed raw message; returns its new status.
+
+    `replaying`: a rebuild from the raw mail, which restores moderators' decisions itself.
+    """
     archive = session.get(Archive, raw.archive_id)
     assert archive is not None
-    ctx = Context(session=session, settings=settings, clock=clock, raw=raw, archive=archive)
+    ctx = Context(session=session, settings=settings, clock=clock, raw=raw, archive=archive, replaying=replaying)
     step_name = "start"
     raw.attempts += 1
     try:

@@ -6,6 +6,7 @@ import hashlib
 
 from sqlalchemy import select
 
+from replyall.admin import audit
 from replyall.db.models import Attachment, Message, Thread, ThreadParticipant
 from replyall.mail.pictures import shared_files
 from replyall.mail.subject import thread_title
@@ -26,6 +27,7 @@ def run(ctx: Context) -> None:
     message = ctx.message or Message(archive_id=ctx.archive.id, message_id=raw.message_id, message_id_hash=raw.message_id_hash)
     # A message already shown (a re-run of the pipeline on the same raw) is not counted twice.
     counted = message.id is not None and not message.is_ghost and message.duplicate_of_id is None
+    arriving = message.id is None or message.is_ghost
     was_duplicate = message.duplicate_of_id is not None
     name, address = parsed.from_ or ("", "")
     threading = ctx.extra.get("threading", {})
@@ -68,9 +70,14 @@ def run(ctx: Context) -> None:
     ]
     # has:attachment finds files people attached, not the logos under every Outlook reply.
     message.has_attachments = bool(shared_files(message.body, message.original, message.attachments))
+    if arriving and ctx.ban is not None:
+        message.hidden = True  # a banned sender's mail; a re-run keeps what moderators chose since
     ctx.session.add(message)
     ctx.session.flush()
     ctx.message = message
+    if arriving and ctx.ban is not None:
+        audit.record(ctx.session, ctx.clock, ctx.ban.created_by, "hide-banned", f"message:{message.message_id_hash}",
+                     archive_id=message.archive_id, detail={"ban": ctx.ban.pattern})
     if duplicate_of is not None:
         if not was_duplicate:
             # One more copy of the kept message (dedupe.py); the copy's raw stays stored.
@@ -95,8 +102,14 @@ def refresh_thread(ctx: Context, thread: Thread, message: Message, *, counted: b
         thread.started_at = when
         thread.subject = thread_title(message.subject)
         thread.subject_key = message.subject_key
-    if when and (thread.last_activity_at is None or when > thread.last_activity_at):
-        thread.last_activity_at = when
+    if when:
+        # The last activity is the newest readable message's (links.recompute_thread);
+        # every message's while none is readable.
+        none_readable = not thread.message_count
+        later = thread.last_activity_at is None or when > thread.last_activity_at
+        first_readable = none_readable and not message.hidden and not counted
+        if first_readable or (later and (none_readable or not message.hidden)):
+            thread.last_activity_at = when
     addresses = {message.from_address} | {a.lower() for _, a in message.to + message.cc if a}
     known = set(
         session.scalars(
@@ -107,8 +120,8 @@ def refresh_thread(ctx: Context, thread: Thread, message: Message, *, counted: b
     )
     for address in sorted(addresses - known - {""}):
         session.add(ThreadParticipant(thread_id=thread.id, address=address))
-    if counted:
-        return
+    if counted or message.hidden:
+        return  # the counters count what readers can read
     new_sender = (
         session.scalar(
             select(Message.id)

@@ -155,7 +155,7 @@ def test_hiding_every_message_of_a_sender_clears_their_conversations(db, setting
     assert "zorbulux" not in listing.lower() and "Social media policy" in listing
     assert "Cheap Meds" not in client.get("/a/comms-network/people").text
     page = " ".join(admin.get(path).text.split())
-    assert "All 3 messages from offers@pills.example are hidden." in page
+    assert "offers@pills.example sent 3 messages to this archive, in 2 conversations; all 3 are hidden." in page
     assert "Hide every message from this sender" not in page
     with db.reader() as session:
         audit = session.scalars(select(AuditEntry.action).where(AuditEntry.actor == ADMIN)).all()

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from replyall.admin import audit, moderation, repairs
+from replyall.admin import audit, bans, moderation, repairs
 from replyall.db.models import Archive, ErasureRequest, Message, RawMessage, Thread, ThreadAlias
 from replyall.web import auth
 from replyall.web.deps import ClockDep, DbDep, SessionDep
@@ -132,6 +132,7 @@ def admin_message(request: Request, slug: Slug, mid_hash: Hash, user: auth.Admin
     return _page(request, "admin/message.html", {
         "user": user, "slug": slug, "message": message, "thread": thread, "parent": parent,
         "sender": moderation.sender_summary(session, message.archive_id, message.from_address),
+        "ban": bans.ban_for(session, message.archive_id, message.from_address),
         "repairs": repairs.history(session, message.archive_id, [message.message_id_hash]).get(message.message_id_hash, []),
         "entries": audit.recent(session, limit=50, target=moderation.message_target(message)),
         "done": request.query_params.get("done", ""),
@@ -142,6 +143,7 @@ def _message_action(action: str):
     async def handler(
         request: Request, slug: Slug, mid_hash: Hash, user: auth.AdminDep, db: DbDep, clock: ClockDep,
         subject: Annotated[str, Form()] = "", confirm: Annotated[str, Form()] = "", target: Annotated[str, Form()] = "",
+        ban: Annotated[str, Form()] = "",
     ):
         if action == "erase" and confirm != "yes":
             raise HTTPException(400, "Tick the box to confirm that the message is to be deleted for good.")
@@ -156,6 +158,14 @@ def _message_action(action: str):
                 elif action in ("hide-sender", "unhide-sender"):
                     moderation.set_sender_hidden(session, clock, user.address, message.archive_id, message.from_address,
                                                  action == "hide-sender")
+                    if action == "hide-sender" and ban == "yes":
+                        bans.ban(session, clock, user.address, message.archive_id, message.from_address)
+                elif action == "ban":
+                    bans.ban(session, clock, user.address, message.archive_id, message.from_address)
+                elif action == "unban":
+                    found = bans.ban_for(session, message.archive_id, message.from_address)
+                    if found is not None:
+                        bans.unban(session, clock, user.address, message.archive_id, found.pattern)
                 elif action == "redact":
                     moderation.redact(session, clock, user.address, message, subject=subject == "yes")
                 elif action == "erase":
@@ -183,7 +193,7 @@ def _message_action(action: str):
     return handler
 
 
-for _action in ("hide", "unhide", "hide-sender", "unhide-sender", "redact", "erase", "move", "split"):
+for _action in ("hide", "unhide", "hide-sender", "unhide-sender", "ban", "unban", "redact", "erase", "move", "split"):
     router.add_api_route(
         f"/{{slug}}/m/{{mid_hash}}/{_action}", _message_action(_action), methods=["POST"],
         name=f"admin_{_action.replace('-', '_')}", dependencies=Csrf,
@@ -246,6 +256,41 @@ for _hidden in (True, False):
         f"/t/{{key}}/{'hide' if _hidden else 'unhide'}", _thread_hiding(_hidden), methods=["POST"],
         name=f"admin_thread_{'hide' if _hidden else 'unhide'}", dependencies=Csrf,
     )
+
+
+@router.get("/bans", name="admin_bans", response_class=HTMLResponse)
+def admin_bans(request: Request, user: auth.AdminDep, session: SessionDep):
+    archives = list(session.scalars(select(Archive).order_by(Archive.slug)))
+    return _page(request, "admin/bans.html", {
+        "user": user, "bans": bans.all_bans(session), "archives": archives,
+        "done": request.query_params.get("done", ""),
+    })
+
+
+def _ban_change(add: bool):
+    async def handler(
+        user: auth.AdminDep, db: DbDep, clock: ClockDep,
+        archive: Annotated[str, Form()] = "", pattern: Annotated[str, Form()] = "",
+    ):
+        def run(session: Session) -> bool:
+            archive_id = session.scalar(select(Archive.id).where(Archive.slug == archive))
+            if archive_id is None:
+                raise HTTPException(400, "Choose the archive the ban is for.")
+            try:
+                change = bans.ban if add else bans.unban
+                return change(session, clock, user.address, archive_id, pattern)
+            except bans.BanError as exc:
+                raise HTTPException(400, str(exc)) from None
+
+        changed = await db.write(run)
+        return _back("/admin/bans", ("ban" if add else "lift ban") if changed else "nothing to change")
+
+    handler.__name__ = f"admin_bans_{'add' if add else 'lift'}"
+    return handler
+
+
+router.add_api_route("/bans/add", _ban_change(True), methods=["POST"], name="admin_bans_add", dependencies=Csrf)
+router.add_api_route("/bans/lift", _ban_change(False), methods=["POST"], name="admin_bans_lift", dependencies=Csrf)
 
 
 @router.get("/erasure", name="admin_erasure", response_class=HTMLResponse)
