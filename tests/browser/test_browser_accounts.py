@@ -70,10 +70,15 @@ def test_admin_pages_are_accessible_and_hide_works(live, page, sink, seeded):
     page.goto(f"{live}/m/{seeded['reply_hash']}")
     page.get_by_role("link", name=re.compile("^Administer the message from Sam Patel")).first.click()
     page.wait_for_url(f"{live}/admin/comms-network/m/{seeded['reply_hash']}")
-    for path in ("/admin", "/admin/failed", "/admin/bans", "/admin/erasure", "/admin/audit", f"/admin/t/{seeded['thread']}",
+    for path in ("/admin", "/admin/failed", "/admin/bans", "/admin/erasure", "/admin/audit",
+                 "/admin/comms-network/conversations", f"/admin/t/{seeded['thread']}",
                  f"/admin/comms-network/m/{seeded['opener_hash']}", f"/admin/comms-network/m/{seeded['reply_hash']}"):
         page.goto(live + path)
         assert axe_violations(page) == [], path
+        if path.endswith("/conversations"):
+            shoot(page, "admin-conversations")
+            assert page.get_by_role("checkbox").count() > 1
+            assert page.get_by_role("button", name="Hide the ticked conversations").is_visible()
         if path.endswith(seeded["opener_hash"]):
             assert page.get_by_role("button", name="Hide every message from this sender").is_visible()
     shoot(page, "admin-message")
@@ -90,3 +95,4 @@ def test_admin_pages_are_accessible_and_hide_works(live, page, sink, seeded):
     page.wait_for_url(re.compile(r".*/admin/bans\?done=ban$"))
     assert page.get_by_role("cell", name="everyone at pills.example").is_visible()
     assert axe_violations(page) == []
+    shoot(page, "admin-bans")

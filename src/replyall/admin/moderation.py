@@ -76,8 +76,17 @@ def _set_all_hidden(session: Session, clock: Clock, actor: str, messages: list[M
 
 def set_thread_hidden(session: Session, clock: Clock, actor: str, thread: Thread, hidden: bool) -> int:
     """Hide (or show again) every message of a conversation; returns how many changed."""
+    return set_threads_hidden(session, clock, actor, [thread], hidden)
+
+
+def set_threads_hidden(session: Session, clock: Clock, actor: str, threads: list[Thread], hidden: bool) -> int:
+    """Hide (or show again) every message of several conversations at once: spam from
+    one-off senders opens a conversation each. Returns how many messages changed."""
+    if not threads:
+        return 0
     messages = session.scalars(
-        select(Message).where(Message.thread_id == thread.id, Message.is_ghost.is_(False)).order_by(Message.id)
+        select(Message).where(Message.thread_id.in_([t.id for t in threads]), Message.is_ghost.is_(False))
+        .order_by(Message.id)
     ).all()
     return _set_all_hidden(session, clock, actor, list(messages), hidden)
 

@@ -166,3 +166,53 @@ def test_hiding_every_message_of_a_sender_clears_their_conversations(db, setting
     listing = client.get("/a/comms-network").text
     assert SPAM_SUBJECT in listing and "Zorbulux wholesale" in listing
     assert counts(db, spam_key) == (2, 1)
+
+
+def test_ticking_several_conversations_hides_them_together(db, settings, clock, archive, admin, client):
+    """One-off spammers each open a conversation: the admin list hides a page of them at once."""
+    ingest(
+        db, settings, clock,
+        make_mail("w1@watches.example", subject="Replica watches", date=WHEN.replace(hour=13), to=PUBLIC,
+                  sender=("Watch Deals", "deals@watches.example"), body="Cheap watches.\n"),
+        make_mail("c1@coins.example", subject="Crypto opportunity", date=WHEN.replace(hour=14), to=PUBLIC,
+                  sender=("Coin Desk", "win@coins.example"), body="Double your money.\n"),
+    )
+    keys = {mid: key for mid, (_, key) in archive.items()}
+    with db.reader() as session:
+        keys |= dict(session.execute(select(Message.message_id, Thread.key).join(Thread, Thread.id == Message.thread_id)
+                                     .where(Message.message_id.in_(["w1@watches.example", "c1@coins.example"]))).all())
+    assert "Moderate these conversations" in admin.get("/a/comms-network").text
+    assert "Moderate these conversations" not in client.get("/a/comms-network").text
+    assert client.get("/admin/comms-network/conversations").status_code == 404
+
+    page = admin.get("/admin/comms-network/conversations?view=single")
+    assert "Replica watches" in page.text and "Crypto opportunity" in page.text
+    assert "Social media policy" not in page.text  # answered: not in the "nobody answered" view
+    token = csrf_of(page.text)
+    form = {"csrf_token": token, "view": "single", "page": "1", "hidden": "yes"}
+    refused = admin.post("/admin/comms-network/conversations/hide", data=form)
+    assert refused.status_code == 400 and "Tick at least one conversation" in refused.text
+
+    done = admin.post("/admin/comms-network/conversations/hide",
+                      data={**form, "key": [keys["w1@watches.example"], keys["c1@coins.example"]]})
+    assert done.status_code == 200 and "Done: hide 2 conversations." in done.text
+    assert "Replica watches" not in done.text  # back on the same view, which no longer lists them
+    listing = client.get("/a/comms-network").text
+    assert "Replica watches" not in listing and "Crypto opportunity" not in listing
+    assert SPAM_SUBJECT in listing and "Social media policy" in listing
+    with db.reader() as session:
+        entries = session.scalars(select(AuditEntry.action).where(AuditEntry.actor == ADMIN)).all()
+    assert entries == ["hide", "hide"]
+
+    hidden = admin.get("/admin/comms-network/conversations?view=hidden").text
+    assert "Replica watches" in hidden and "Social media policy" not in hidden
+    shown = admin.post("/admin/comms-network/conversations/hide",
+                       data={**form, "view": "hidden", "hidden": "no", "key": keys["w1@watches.example"]})
+    assert "Done: show 1 conversation." in shown.text
+    assert "Replica watches" in client.get("/a/comms-network").text
+
+    # A key from elsewhere changes nothing: the whole request is refused.
+    other = admin.post("/admin/comms-network/conversations/hide",
+                       data={**form, "key": [keys["c1@coins.example"], "aaaaaaaaaaaaaaaa"]})
+    assert other.status_code == 400 and "reload the page" in other.text
+    assert "Crypto opportunity" in admin.get("/admin/comms-network/conversations?view=hidden").text

@@ -258,41 +258,6 @@ for _hidden in (True, False):
     )
 
 
-@router.get("/bans", name="admin_bans", response_class=HTMLResponse)
-def admin_bans(request: Request, user: auth.AdminDep, session: SessionDep):
-    archives = list(session.scalars(select(Archive).order_by(Archive.slug)))
-    return _page(request, "admin/bans.html", {
-        "user": user, "bans": bans.all_bans(session), "archives": archives,
-        "done": request.query_params.get("done", ""),
-    })
-
-
-def _ban_change(add: bool):
-    async def handler(
-        user: auth.AdminDep, db: DbDep, clock: ClockDep,
-        archive: Annotated[str, Form()] = "", pattern: Annotated[str, Form()] = "",
-    ):
-        def run(session: Session) -> bool:
-            archive_id = session.scalar(select(Archive.id).where(Archive.slug == archive))
-            if archive_id is None:
-                raise HTTPException(400, "Choose the archive the ban is for.")
-            try:
-                change = bans.ban if add else bans.unban
-                return change(session, clock, user.address, archive_id, pattern)
-            except bans.BanError as exc:
-                raise HTTPException(400, str(exc)) from None
-
-        changed = await db.write(run)
-        return _back("/admin/bans", ("ban" if add else "lift ban") if changed else "nothing to change")
-
-    handler.__name__ = f"admin_bans_{'add' if add else 'lift'}"
-    return handler
-
-
-router.add_api_route("/bans/add", _ban_change(True), methods=["POST"], name="admin_bans_add", dependencies=Csrf)
-router.add_api_route("/bans/lift", _ban_change(False), methods=["POST"], name="admin_bans_lift", dependencies=Csrf)
-
-
 @router.get("/erasure", name="admin_erasure", response_class=HTMLResponse)
 def admin_erasure(request: Request, user: auth.AdminDep, session: SessionDep):
     requests = list(session.scalars(select(ErasureRequest).order_by(ErasureRequest.created_at.desc()).limit(500)))
