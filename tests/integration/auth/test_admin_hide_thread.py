@@ -187,7 +187,7 @@ def test_ticking_several_conversations_hides_them_together(db, settings, clock, 
 
     page = admin.get("/admin/comms-network/conversations?view=single")
     assert "Replica watches" in page.text and "Crypto opportunity" in page.text
-    assert "Social media policy" not in page.text  # answered: not in the "nobody answered" view
+    assert "Social media policy" not in page.text  # answered: not in the "one message only" view
     token = csrf_of(page.text)
     form = {"csrf_token": token, "view": "single", "page": "1", "hidden": "yes"}
     refused = admin.post("/admin/comms-network/conversations/hide", data=form)

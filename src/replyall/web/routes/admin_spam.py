@@ -27,8 +27,9 @@ from replyall.web.routes.admin import Csrf, Slug, _back, _page
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
 PER_PAGE = 50
-#: Which conversations the list shows: what readers see, those nobody answered, those hidden.
-VIEWS = {"shown": "All shown", "single": "Nobody answered", "hidden": "Hidden"}
+#: Which conversations the list shows: what readers see, those of one message (spam is rarely
+#: answered), those hidden.
+VIEWS = {"shown": "All shown", "single": "One message only", "hidden": "Hidden"}
 
 
 def _archive(session: Session, slug: str) -> Archive:
