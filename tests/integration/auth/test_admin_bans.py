@@ -92,6 +92,10 @@ def test_a_banned_sender_s_next_mail_arrives_hidden(db, settings, clock, archive
     assert [(actor, action, detail) for actor, action, _, detail in entries[1:]] == [
         (ADMIN, "hide-banned", {"ban": "offers@pills.example"})
     ] * 2
+    with db.reader() as session:
+        reply_hash = session.scalar(select(Message.message_id_hash).where(Message.message_id == "spam3@pills.example"))
+    history = " ".join(admin.get(f"/admin/comms-network/m/{reply_hash}").text.split())
+    assert "hide-banned" in history and "on arrival: offers@pills.example is banned" in history
 
     # Lifting the ban: the next message shows; what came meanwhile stays hidden until shown.
     assert post(admin, path, "unban").status_code == 303

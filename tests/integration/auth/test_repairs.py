@@ -116,6 +116,10 @@ def test_move_a_message_and_a_later_reply_follows_it(db, settings, clock, thread
     assert groups(db) == {frozenset({"a1", "a2"}), frozenset({"b1", "b2", "a3", "a4"})}
     with db.reader() as session:
         assert session.scalars(select(AuditEntry.action)).all() == ["move"]
+    # The history says where it went, with a link there.
+    _, b_key = info(db, "b1")
+    history = admin.get(f"/admin/comms-network/m/{info(db, 'a3')[0]}").text
+    assert f'to <a href="/admin/t/{b_key}">conversation {b_key}</a>' in history
 
 
 def test_split_a_thread_at_a_message(db, settings, clock, threads, admin):
