@@ -187,6 +187,9 @@ def test_ticking_several_conversations_hides_them_together(db, settings, clock, 
 
     page = admin.get("/admin/comms-network/conversations?view=single")
     assert "Replica watches" in page.text and "Crypto opportunity" in page.text
+    assert " checked>" not in page.text
+    ticked = admin.get("/admin/comms-network/conversations?view=single&page=1&tick=all").text
+    assert ticked.count(" checked>") == 2 and "Untick every conversation on this page" in ticked
     assert "Social media policy" not in page.text  # answered: not in the "one message only" view
     token = csrf_of(page.text)
     form = {"csrf_token": token, "view": "single", "page": "1", "hidden": "yes"}

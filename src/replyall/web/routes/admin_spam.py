@@ -53,6 +53,7 @@ def _where(archive_id: int, view: str):
 def admin_conversations(
     request: Request, slug: Slug, user: auth.AdminDep, session: SessionDep,
     view: Annotated[str, Query()] = "shown", page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    tick: Annotated[str, Query()] = "",
 ):
     if view not in VIEWS:
         raise HTTPException(400, "view must be shown, single or hidden")
@@ -69,6 +70,8 @@ def admin_conversations(
         "user": user, "archive": archive, "threads": threads, "view": view, "views": VIEWS,
         "starters": first_messages(session, [t.id for t in threads]),
         "pager": present.pages(page, total, PER_PAGE), "done": request.query_params.get("done", ""),
+        # "Tick them all" without JavaScript: the same page with every box ticked.
+        "tick_all": tick == "all",
     })
 
 
