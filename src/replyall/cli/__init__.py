@@ -32,9 +32,9 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 def _register() -> None:
     # Command modules import their heavy dependencies (talon, the pipeline) inside
     # the commands, so `replyall --help` stays quick.
-    from replyall.cli import clean, db, digest, mail, reindex, serve
+    from replyall.cli import bans, clean, db, digest, mail, reindex, serve
 
-    for command in (db.db, clean.clean, reindex.reindex, *serve.COMMANDS, *mail.COMMANDS, *digest.COMMANDS):
+    for command in (db.db, clean.clean, reindex.reindex, *serve.COMMANDS, *mail.COMMANDS, *digest.COMMANDS, *bans.COMMANDS):
         cli.add_command(command)
 
 

@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from replyall.cli.common import AppContext, configure, pass_app
 
 
-def _archive_id(app: AppContext, database, slug: str) -> int:
+def archive_id_of(app: AppContext, database, slug: str) -> int:
+    """The id of a configured archive (synced from the config first); a usage error names the known ones."""
     from replyall.db.archives import sync_archives
 
     with database.transaction() as session:
@@ -84,7 +85,7 @@ def import_command(app: AppContext, slug: str, quiet: bool, no_process: bool, ba
     configure(app, batch=True)
     database = app.database()
     try:
-        archive_id = _archive_id(app, database, slug)
+        archive_id = archive_id_of(app, database, slug)
         with _Bar(quiet) as bar:
             result = import_paths(
                 database, app.settings, app.clock, archive_id, paths, process=not no_process,
