@@ -32,7 +32,7 @@ def _patterns(given: tuple[str, ...]) -> list[str]:
 def _login() -> str:
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - a container user with no name: the audit still says "cli"
+    except Exception:  # noqa: BLE001 - a container user with no name: the audit says "cli:unknown"
         return "unknown"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -219,3 +220,17 @@ def test_ticking_several_conversations_hides_them_together(db, settings, clock, 
                        data={**form, "key": [keys["c1@coins.example"], "aaaaaaaaaaaaaaaa"]})
     assert other.status_code == 400 and "reload the page" in other.text
     assert "Crypto opportunity" in admin.get("/admin/comms-network/conversations?view=hidden").text
+
+
+def test_hiding_a_last_page_lands_on_the_new_last_page(db, settings, clock, archive, admin, monkeypatch):
+    from replyall.web.routes import admin_spam
+
+    monkeypatch.setattr(admin_spam, "PER_PAGE", 1)
+    page = admin.get("/admin/comms-network/conversations?page=2")
+    assert page.status_code == 200 and "Page 2 of 2" in page.text
+    key = re.search(r'name="key" value="([a-z2-7]{16})"', page.text).group(1)
+    done = admin.post("/admin/comms-network/conversations/hide",
+                      data={"csrf_token": csrf_of(page.text), "key": key, "view": "shown", "page": "2"})
+    assert done.status_code == 200 and "Done: hide 1 conversation." in done.text
+    assert str(done.url).endswith("view=shown&page=1&done=hide+1+conversation")
+    assert admin.get("/admin/comms-network/conversations?page=9", follow_redirects=False).status_code == 303

@@ -64,12 +64,15 @@ def admin_conversations(
         select(Thread).where(where).order_by(Thread.last_activity_at.desc().nulls_last(), Thread.id.desc())
         .offset((page - 1) * PER_PAGE).limit(PER_PAGE)
     ))
-    if page > 1 and not threads:
-        raise HTTPException(404, "No such page")
+    pager = present.pages(page, total, PER_PAGE)
+    if page > pager["last"]:
+        # Hiding the last page's conversations empties it: go to the new last page.
+        query = {"view": view, "page": pager["last"], **({"done": d} if (d := request.query_params.get("done")) else {})}
+        return RedirectResponse(f"/admin/{slug}/conversations?{urlencode(query)}", status_code=303)
     return _page(request, "admin/conversations.html", {
         "user": user, "archive": archive, "threads": threads, "view": view, "views": VIEWS,
         "starters": first_messages(session, [t.id for t in threads]),
-        "pager": present.pages(page, total, PER_PAGE), "done": request.query_params.get("done", ""),
+        "pager": pager, "done": request.query_params.get("done", ""),
         # "Tick them all" without JavaScript: the same page with every box ticked.
         "tick_all": tick == "all",
     })
