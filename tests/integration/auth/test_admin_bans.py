@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
-from support.auth import ADMIN, PUBLIC, csrf_of
+from support.auth import ADMIN, PUBLIC, csrf_of, moderate
 from support.intake import LiveServer
 from support.web import ingest, make_mail
 from sqlalchemy import select
@@ -35,12 +35,6 @@ def archive(db, settings, clock):
                 for m in session.scalars(select(Message).where(Message.is_ghost.is_(False)))}
 
 
-def post(browser, path: str, action: str, **data):
-    page = browser.get(path)
-    assert page.status_code == 200
-    return browser.post(f"{path}/{action}", data={"csrf_token": csrf_of(page.text), **data}, follow_redirects=False)
-
-
 def state(db, mid: str) -> tuple[bool, int, datetime]:
     """A message's hidden flag, and its thread's message count and last activity."""
     with db.reader() as session:
@@ -58,7 +52,7 @@ def audit_of(db) -> list[tuple[str, str, str, dict]]:
 def test_a_banned_sender_s_next_mail_arrives_hidden(db, settings, clock, archive, admin, client):
     spam_hash, _ = archive["spam1@pills.example"]
     path = f"/admin/comms-network/m/{spam_hash}"
-    assert post(admin, path, "ban").status_code == 303
+    assert moderate(admin, spam_hash, "ban", slug="comms-network").status_code == 303
     page = " ".join(admin.get(path).text.split())
     assert "what this sender sends arrives hidden" in page and "Lift the ban on offers@pills.example" in page
 
@@ -98,7 +92,7 @@ def test_a_banned_sender_s_next_mail_arrives_hidden(db, settings, clock, archive
     assert "hide-banned" in history and "on arrival: offers@pills.example is banned" in history
 
     # Lifting the ban: the next message shows; what came meanwhile stays hidden until shown.
-    assert post(admin, path, "unban").status_code == 303
+    assert moderate(admin, spam_hash, "unban", slug="comms-network").status_code == 303
     ingest(db, settings, clock, make_mail("spam4@pills.example", subject="Zorbulux again", date=WHEN.replace(hour=14),
                                           to=PUBLIC, sender=SPAMMER, body="Last chance.\n"))
     assert state(db, "spam4@pills.example")[0] is False
@@ -113,7 +107,7 @@ def test_hiding_a_sender_can_ban_them_in_the_same_step(db, settings, clock, arch
     path = f"/admin/comms-network/m/{spam_hash}"
     page = admin.get(path).text
     assert 'name="ban" value="yes" checked' in page
-    assert post(admin, path, "hide-sender", ban="yes").status_code == 303
+    assert moderate(admin, spam_hash, "hide-sender", slug="comms-network", ban="yes").status_code == 303
     assert state(db, "spam1@pills.example")[0] and state(db, "spam2@pills.example")[0]
     with db.reader() as session:
         assert session.scalars(select(SenderBan.pattern)).all() == ["offers@pills.example"]
@@ -159,7 +153,7 @@ def test_a_domain_ban_covers_its_subdomains_and_nothing_else(db, settings, clock
 
 def test_a_full_reindex_keeps_what_moderators_decided_about_banned_mail(db, settings, clock, archive, admin):
     spam_hash, _ = archive["spam1@pills.example"]
-    assert post(admin, f"/admin/comms-network/m/{spam_hash}", "ban").status_code == 303
+    assert moderate(admin, spam_hash, "ban", slug="comms-network").status_code == 303
     ingest(
         db, settings, clock,
         make_mail("spam2@pills.example", subject="Zorbulux", date=WHEN.replace(hour=12), to=PUBLIC,
@@ -170,7 +164,7 @@ def test_a_full_reindex_keeps_what_moderators_decided_about_banned_mail(db, sett
     # The administrator shows one of them: it was a real question after all.
     with db.reader() as session:
         shown_hash = session.scalar(select(Message.message_id_hash).where(Message.message_id == "spam3@pills.example"))
-    assert post(admin, f"/admin/comms-network/m/{shown_hash}", "unhide").status_code == 303
+    assert moderate(admin, shown_hash, "unhide", slug="comms-network").status_code == 303
     before = audit_of(db)
 
     result = CliRunner().invoke(reindex, ["--full"], obj=AppContext(None, _settings=settings), catch_exceptions=False)
