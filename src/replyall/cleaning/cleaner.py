@@ -80,7 +80,9 @@ def _label_lines(
         # Nothing above and nothing below: a message forwarded or pasted without a
         # note. Its header lines are the quote; what it says is the content.
         n = is_splitter_at(lines, span.start)
-        if n and not any(lines[i].strip() for i in range(span.end, end)) and not QUOT_PATTERN.match(lines[span.start]):
+        header = lines[span.start]
+        quoted = QUOT_PATTERN.match(header) and not P.RE_GROUPWISE.match(header)
+        if n and not any(lines[i].strip() for i in range(span.end, end)) and not quoted:
             lo = span.start + n
             for i in range(span.start, lo):
                 labels[i] = QUOTE

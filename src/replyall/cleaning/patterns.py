@@ -82,6 +82,8 @@ RE_ORIGINAL_BANNER = re.compile(
 RE_DASHED_BANNER = re.compile(r"^[ \t>]*-{3,}[ \t]*[^\W\d_][^-\n]{2,40}?[ \t]*-{3,}[ \t]*$")
 RE_FORWARD_BANNER = re.compile(
     r"^[ \t>]*(?:[-_=*]{2,}[ \t]*(?:" + _alt(FORWARD_WORDS) + r")[ \t]*[-_=*]{2,}"
+    # Lotus Notes: "----- Forwarded by Ann Smith/Comms/Anytown on 12/03/2024 09:14 -----".
+    r"|-{3,}[ \t]*(?:Forwarded by|Weitergeleitet von|Transféré par|Doorgestuurd door)[ \t][^\n]{1,160}?-{3,}"
     r"|(?:Begin forwarded message|Anfang der weitergeleiteten Nachricht|Début du message réexpédié"
     r"|Début du message transféré|Inicio del mensaje reenviado|Início da mensagem encaminhada"
     r"|Begin doorgestuurd bericht|Vidarebefordrat brev|Videresendt brev)[ \t]*:)[ \t]*$",
@@ -96,7 +98,24 @@ WROTE_WORDS = (
     "napisał(a)", "napsal", "napsala", "написал", "написала", "написал(а)", "написав", "yazdı",
     "írta", "έγραψε", "đã viết", "sent", "送信", "寫道", "写道", "작성",
 )
-RE_WROTE_END = re.compile(r"(?:^|[\s,)>])(?:" + _alt(WROTE_WORDS) + r")(?:[ \t][^:\n]{0,80})?[ \t]*[:：][ \t]*$", re.I)
+# What may follow the verb: a few words without a colon ("wrote the following:"), or
+# Lotus Notes' date, whose time has colons of its own ("wrote on 12/03/2024 09:14:55:").
+_WROTE_TAIL = (
+    r"(?:[ \t]+(?:on|am|le|op|el|il|den|em)[ \t]+\d{1,4}[./-]\d{1,2}[./-]\d{1,4}[ \t,]+(?:um[ \t]+|à[ \t]+)?"
+    r"\d{1,2}:\d{2}(?::\d{2})?(?:[ \t]*[AP]M)?|(?:[ \t][^:\n]{0,80})?)"
+)
+RE_WROTE_END = re.compile(r"(?:^|[\s,)>])(?:" + _alt(WROTE_WORDS) + r")" + _WROTE_TAIL + r"[ \t]*[:：][ \t]*$", re.I)
+# Lotus Notes draws its attribution as a banner: '-----"Ann Smith" <ann@x.gov.uk> wrote: -----'
+# or "-----Ann Smith/Comms/Anytown wrote: -----", with the old message's headers below.
+RE_NOTES_WROTE = re.compile(
+    r"^[ \t]*-{3,}[ \t]*(?P<who>[^\n]{1,160}?)[ \t]+(?:" + _alt(WROTE_WORDS) + r")" + _WROTE_TAIL
+    + r"[ \t]*[:：][ \t]*-{3,}[ \t]*$",
+    re.I,
+)
+# GroupWise's reply header, with the old message unmarked below it:
+# '>>> "Ann Smith" <ann@x.gov.uk> 12/03/2024 09:14 >>>' or ">>> Ann Smith 3/12/2024 9:14 AM >>>".
+# It starts like a ">"-quoted line, so it is tested before the quote markers are.
+RE_GROUPWISE = re.compile(r"^[ \t]*>>>[ \t]*(?P<who>[^>\n][^\n]{0,160}?\d{1,2}[:.]\d{2}[^\n]{0,30}?)[ \t]*>>>[ \t]*$")
 # The openers that begin such a line ("On", "Le", "Am", ...), so a wrapped
 # header can be recognised from its first line.
 ON_WORDS = (

@@ -200,6 +200,8 @@ def is_splitter_at(lines: list[str], i: int) -> int:
     line = lines[i]
     if P.RE_ORIGINAL_BANNER.match(line) or P.RE_FORWARD_BANNER.match(line) or _dashed_banner(lines, i):
         return 1
+    if P.RE_NOTES_WROTE.match(line) or P.RE_GROUPWISE.match(line):
+        return 1
     if _one_line_header(line):
         return 1
     n = _header_block(lines, i)
@@ -233,7 +235,7 @@ def _mark(lines: list[str]) -> str:
             # reply nor a quote of its own, it must not split a quote in two.
             i += 1
             continue
-        if talon_q.QUOT_PATTERN.match(line):
+        if talon_q.QUOT_PATTERN.match(line) and not P.RE_GROUPWISE.match(line):
             markers[i] = "m"
             i += 1
             continue

@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from replyall.cleaning.patterns import RE_GROUPWISE, RE_NOTES_WROTE
+
 __all__ = ["attribution", "mentions", "quoted_lines", "said_lines", "shares_text"]
 
 # The attribution is the quote's first lines, up to the first quoted line; clients wrap it over three at most.
@@ -50,8 +52,8 @@ def attribution(quote: str) -> str:
     """The attribution lines of a quote, folded ("" when the quote opens with quoted text).
 
     The first non-blank lines up to the first ">" line, when they end with a colon
-    ("... wrote:", "... schrieb ...:", "... a écrit :", "... yazdı:"), or the
-    "From:" line of an Outlook header block.
+    ("... wrote:", "... schrieb ...:", "... a écrit :", "... yazdı:"), the
+    "From:" line of an Outlook header block, or GroupWise's and Lotus Notes' header line.
     """
     head: list[str] = []
     for line in quote.splitlines():
@@ -59,6 +61,8 @@ def attribution(quote: str) -> str:
             if head:
                 break
             continue
+        if not head and (RE_GROUPWISE.match(line) or RE_NOTES_WROTE.match(line)):
+            return _fold(line.strip())  # GroupWise's ">>> Ann 12/03/2024 09:14 >>>", Lotus Notes' banner
         if _MARKERS.match(line):
             break
         head.append(line.strip())

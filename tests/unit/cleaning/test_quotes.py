@@ -30,6 +30,15 @@ REPLY = "Agreed, let's meet on Tuesday."
         "*From:* Bob [mailto:bob@example.org]\n*Sent:* Thursday, February 09, 2012 1:36 PM\n*Subject:* x",
         "Date: Wed, 16 May 2012 00:15:02 -0600\nTo: all@example.org",
         "From: bob@example.org Sent: Thu, 24 Mar 2016 08:07:12 -0700 To: all Subject: plan",
+        # GroupWise: the header looks like a quoted line, and the old text below is unmarked.
+        '>>> "Bob Smith" <bob@example.org> 01/01/2024 10:00 >>>',
+        ">>> Bob Smith 1/1/2024 10:00 AM >>>",
+        # Lotus Notes: an attribution ending in a time, and its dashed banner form.
+        '"Bob Smith" <bob@example.org> wrote on 01/01/2024 10:00:55:',
+        "Bob Smith/Comms/Anytown wrote on 01/01/2024 10:00:55:",
+        "Bob Smith <bob@example.org> schrieb am 01.01.2024 10:00:55:",
+        '-----"Bob Smith" <bob@example.org> wrote: -----\nTo: all@example.org\nDate: 01/01/2024 10:00',
+        "-----Bob Smith/Comms/Anytown wrote: -----",
     ],
 )
 def test_header_styles_cut_the_quote(header):
@@ -88,7 +97,29 @@ def test_device_line_followed_by_pasted_original():
         "From: the point of view of the council, this is fine.\nWe agree.",
         "Date: to be decided.\nThanks all",
         "I think Bob wrote: something important, see the minutes.",
+        "We wrote to them on 12/03 at 10:00:\nno answer yet.",
+        ">>> not a header, just shouting >>>\nreally",
     ],
 )
 def test_prose_is_not_a_header(text):
     assert clean_text(text, use_ml=False).quote == ""
+
+
+def test_quoted_groupwise_header_stays_inside_the_quote():
+    # A GroupWise header quoted by a later reply is quoted text, not a new splitter.
+    text = f"{REPLY}\n\n> answer\n>\n>>>> Bob 01/01/2024 10:00 >>>\n> question\n"
+    c = clean_text(text, use_ml=False)
+    assert c.body == REPLY and c.quote.startswith("> answer") and "question" in c.quote
+
+
+def test_lotus_notes_forward_banner_keeps_the_forward():
+    text = ("FYI, Bob's question below.\n----- Forwarded by Ann Smith/Comms/Anytown on 01/01/2024 10:02 -----\n\n"
+            "From:\tBob <bob@example.org>\nDate:\t01/01/2024 10:00\nSubject:\tPolicy\n\nHas anyone got one?\n")
+    c = clean_text(text, use_ml=False)
+    assert "Has anyone got one?" in c.body and c.quote == ""
+
+
+def test_a_groupwise_message_with_nothing_written_above_keeps_its_content():
+    # Sent on with no note: the header is the quote, what the old message says is the content.
+    c = clean_text(">>> Mel Jones 02/25/22 4:28 PM >>>\nThe venue has changed to the Town Hall.\n", use_ml=False)
+    assert c.quote == ">>> Mel Jones 02/25/22 4:28 PM >>>" and c.body == "The venue has changed to the Town Hall."

@@ -15,6 +15,9 @@ def test_attribution_is_the_quote_head_ending_in_a_colon_in_any_language():
         "Le lundi 5 janvier 2015 10:00:00 UTC+1, Jan Kiszka a écrit :\n> text",
         "5 Ocak 2015 Pazartesi 10:00:00 UTC+3 tarihinde Jan Kiszka yazdı:\n> text",
         "segunda-feira, 5 de Janeiro de 2015 às 10:00:00 UTC, Jan Kiszka escreveu:\n\n\n> text",
+        '>>> "Jan Kiszka" <jan.kiszka@siemens.com> 05/01/2015 10:00 >>>\ntext',
+        "-----Jan Kiszka/CT/Siemens wrote: -----\nTo: list\n\ntext",
+        "Jan Kiszka/CT/Siemens wrote on 05/01/2015 10:00:55:\n\n> text",
     ]
     for quote in cases:
         assert mentions(attribution(quote), JAN, JAN_ADDR), quote
