@@ -167,6 +167,12 @@ def _walk(el: etree._Element, out: _Out, *, in_pre: bool) -> None:
             out.text(" " + cid_mark(unquote(src[4:]), out.pictures, el.get("alt") or "") + " ")
         return
     gap = 2 if tag in _PARA_BLOCKS else 1 if tag in _LINE_BLOCKS or tag in ("tr", "li") else 0
+    if gap == 1 and _blank_line(el):
+        # "<div>&nbsp;</div>": a browser shows an empty line, as it does for "<div><br></div>".
+        out.newline(1)
+        out.br()
+        out.newline(1)
+        return
     if gap:
         out.newline(gap)
     if tag == "blockquote":
@@ -183,6 +189,15 @@ def _walk(el: etree._Element, out: _Out, *, in_pre: bool) -> None:
         out.prefix.pop()
     if gap:
         out.newline(gap)
+
+
+def _blank_line(el: etree._Element) -> bool:
+    """A line block that holds only no-break spaces (editors write blank lines so)."""
+    if len(el) > 2 or not el.text and not len(el):
+        return False
+    text = "".join(el.itertext())
+    return "\u00a0" in text and not text.strip(" \t\r\n\u00a0") and not any(
+        _tag(c) in ("img", "br", "hr") for c in el.iterdescendants())
 
 
 def _children_text(el: etree._Element, out: _Out, *, in_pre: bool) -> str:

@@ -26,6 +26,10 @@ def test_html_to_text_edge_cases():
     assert html_to_text('<?xml version="1.0" encoding="utf-8"?><p>x&nbsp;y</p>') == "x y"
     assert html_to_text("<pre>a\n  b</pre>") == "a\n  b"
     assert html_to_text("<blockquote>q</blockquote>") == "> q"
+    # A line holding only a no-break space shows empty, as "<div><br></div>" does; a space in text is no line.
+    assert html_to_text("<div>a</div><div>&nbsp;</div><div>b</div>") == "a\n\nb"
+    assert html_to_text("<div>a</div><div><span>&nbsp;</span></div><div>b</div>") == "a\n\nb"
+    assert html_to_text("<div>a&nbsp;</div><div>b</div>") == "a\nb"
 
 
 REPLY = "<div>Sounds good to me.</div>"
