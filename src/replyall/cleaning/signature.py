@@ -108,13 +108,36 @@ def _valediction(lines: list[str], end: int) -> int | None:
         if P.RE_VALEDICTION.match(line) and below and len(below) <= _MAX_SIG_LINES:
             # The name may carry a role: "RAIMUNDO SAGARZAZU | Electronics Development".
             name = _NAME_SPLIT.split(_shown(lines[below[0]]).strip(), maxsplit=1)[0]
-            if _looks_like_name(name) and all(_sig_line(lines[j]) for j in below):
+            if _looks_like_name(name) and (all(_sig_line(lines[j]) for j in below) or _card_then_notes(lines, below)):
                 if _nonblank(lines, 0, i):
                     return i
         if P.RE_VALEDICTION_NAME.match(line) and all(_sig_line(lines[j]) for j in below):
             if len(below) <= _MAX_SIG_LINES and _nonblank(lines, 0, i):
                 return i
     return None
+
+
+def _card_then_notes(lines: list[str], below: list[int]) -> bool:
+    """Below a sign-off: a card (name, role, contact lines), then short notes of any kind.
+
+    Public-sector signatures go on after the card: "My working days are Monday to
+    Thursday.", "Follow us on Twitter", a privacy-notice sentence. A paragraph of
+    signature lines with contact details, right under the sign-off, is the card; what
+    follows it belongs to the signature too, except a postscript.
+    """
+    card = [below[0]]
+    for j in below[1:]:
+        if j != card[-1] + 1:
+            break
+        card.append(j)
+    if len(card) < 2 or len(card) == len(below) or not all(_sig_line(_shown(lines[j])) for j in card):
+        return False
+    if not any(_contact(lines[j]) for j in card):
+        return False
+    return not any(_POSTSCRIPT.match(lines[j]) for j in below[len(card):])
+
+
+_POSTSCRIPT = re.compile(r"^[ \t]*P\.?P?\.?S\b", re.I)
 
 
 def _dash_name(lines: list[str], end: int) -> int | None:

@@ -27,6 +27,11 @@ BODY = "Please find the figures attached and tell me what you think."
         "Sent with BlackBerry Work\n(www.blackberry.com)",
         "Sent from my BlackBerry 10 smartphone on the EE network.",
         "Sent via the Samsung Galaxy S21 5G, an AT&T 5G smartphone",
+        # A public-sector card, then notes of any kind: working days, social media, privacy.
+        "Kind regards\n\nSarah Jones (she/her)\nSenior Communications Officer\nAnytown Borough Council\n"
+        "T: 01234 567890 | M: 07700 900123\nwww.anytown.gov.uk\n\nMy working days are Monday to Thursday.\n\n"
+        "Follow us on Twitter @AnytownCouncil and on Facebook\n\n"
+        "Anytown Borough Council is committed to protecting your privacy. Find out how at www.anytown.gov.uk/privacy",
     ],
 )
 def test_signature_rules(sig):
@@ -40,6 +45,18 @@ def test_sentence_is_not_a_signature():
     assert clean_text(text, use_ml=False).signature == ""
     for line in ("Sent with love to all the team.", "Sent from my desk, is much easier than my mobile phone."):
         assert clean_text(f"{BODY}\n\n{line}", use_ml=False).signature == "", line
+
+
+def test_a_postscript_below_the_card_keeps_the_sign_off_in_the_text():
+    card = "Kind regards\n\nSarah Jones\nAnytown Borough Council\nT: 01234 567890"
+    c = clean_text(f"{BODY}\n\n{card}\n\nPS: the figures for March follow on Monday.", use_ml=False)
+    assert "PS: the figures" in c.text("body") and "PS: the figures" not in c.signature
+
+
+def test_sign_off_above_text_without_a_card_keeps_the_text():
+    # No contact details under the name: what follows is not a signature's notes.
+    text = f"{BODY}\n\nThanks\n\nAnn Smith\nComms\n\nOne more thing: the deadline moved to Friday, so please hurry."
+    assert "deadline moved" in clean_text(text, use_ml=False).body
 
 
 def test_model_trains_caches_and_loads(tmp_path, monkeypatch):
