@@ -81,6 +81,13 @@ _BANNER = re.compile(
     r"|do not click links or open attachments|this (?:message|email) came from outside",
     re.I,
 )
+# A notice's title on a line of its own, above it.
+_TITLE = re.compile(
+    r"^[\s*_\[]*(?:[^\W\d_]+ ){0,3}(?:disclaimer|confidentiality|confidentialité|confidencialidad|riservatezza|"
+    r"notice|haftungsausschluss|vertraulichkeitshinweis|rechtlicher hinweis|avis juridique|avis légal)"
+    r"(?: [^\W\d_]+){0,2}[\s*_:\]]*$",
+    re.I,
+)
 _SELF_CONTAINED = re.compile(
     r"consider the environment|before printing|think before you print|listinfo|"
     r"you received this (?:message|email) because|to unsubscribe|unsubscribe from this group|"
@@ -135,6 +142,17 @@ def _is_disclaimer(block: list[str], after_separator: bool, hits: set[str] | Non
     return False
 
 
+_UNSEEN = " \t\r\n\f\v\u00a0\u00ad\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _inner_rule(block: list[str]) -> int | None:
+    """Index of a rule inside a notice's paragraph with no notice phrase above it, or None."""
+    for r in range(1, len(block) - 1):
+        if P.RE_SEPARATOR.match(block[r]):
+            return None if _hits(block[:r]) else r
+    return None
+
+
 def _quoted(block: list[str]) -> bool:
     """Any line quoted: not the sender's own block (never learned)."""
     return any(line.lstrip().startswith(">") for line in block if line.strip())
@@ -179,14 +197,17 @@ def find_disclaimer(
     text below a quote, where a list footer often stands alone).
     """
     # Protective markings at the very bottom ("OFFICIAL") are footer whatever is above.
+    # Lines a reader cannot see (soft hyphens, zero-width spaces) close some footers.
     marked: int | None = None
     bottom = end
-    while bottom > start and (not lines[bottom - 1].strip() or P.is_marking(lines[bottom - 1])):
+    while bottom > start:
+        shown = lines[bottom - 1].strip(_UNSEEN)
+        if shown and not P.is_marking(shown):
+            break
         bottom -= 1
-        if lines[bottom].strip():
+        if shown:
             marked = bottom
-    if marked is not None:
-        end = bottom
+    end = bottom
     paras = paragraphs(lines, start, end)
     cut: int | None = None
     closed = False  # a rule closes the text: company details above it may be footer
@@ -209,12 +230,21 @@ def find_disclaimer(
             if plain and not (sep or prev_sep):
                 break  # what follows this notice is the reply's ("P.S. ..."), so neither is footer
             cut = a
+            inner = None if sep else _inner_rule(block)
+            if inner is not None:
+                # "Ann Smith\nPress Officer\n-----\nThis communication is confidential...":
+                # the card above the rule is the sender's, the notice starts at the rule.
+                cut = a + inner
+                break
             if prev_sep and not sep:
                 pa, pb = paras[k - 1]
                 cut = pb - 1 if pb - 1 > pa else pa
             continue
         if sep and len(block) == 1 and cut is not None:
             cut = a  # the separator line above a footer
+            continue
+        if cut is not None and len(content) == 1 and _TITLE.match(content[0]):
+            cut = a  # the notice's title: "Statement of Confidentiality", "Legal notice"
             continue
         if k == len(paras) - 1 and P.RE_SEPARATOR.match(block[-1]):
             # A closing rule: may close a footer; cut only if a disclaimer turns up above.

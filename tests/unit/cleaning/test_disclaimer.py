@@ -275,3 +275,29 @@ def test_one_gateway_banner_at_most():
     )
     c = clean_text(text, use_ml=False)
     assert c.body == "Notice: the press office is closed on Friday.\n\nCall the duty officer instead."
+
+
+def test_a_signature_card_right_above_a_ruled_notice_is_not_the_notice():
+    notice = ("-" * 40 + "\nThis communication contains information which is confidential and may also be privileged. "
+              "If you have received this communication in error please notify us and delete it.\n" + "-" * 40)
+    card = "Jo Bloggs\nPress Officer\nAnyshire Police\n101 | www.anyshire.police.uk"
+    c = clean_text(f"Does anyone have a template for a road closure?\n\nThanks\nJo\n\n{card}\n{notice}", use_ml=False)
+    assert c.body == "Does anyone have a template for a road closure?"
+    assert c.signature == f"Thanks\nJo\n\n{card}" and c.disclaimer == notice
+
+
+def test_a_titled_notice_between_rules_with_unseen_characters_below_is_one_disclaimer():
+    # A GroupWise system's footer: a rule, a title, the notice in two languages, a rule,
+    # and a line of soft hyphens that no reader sees.
+    notice = ("-" * 25 + "\n\nStatement of Confidentiality\n\nThis message may contain confidential information. "
+              "If you have received this communication in error, please notify the sender immediately.\n\n"
+              "Déclaration de confidentialité\n\nLe présent message peut contenir des renseignements confidentiels. "
+              "Si vous l'avez reçu par erreur, veuillez en informer l'expéditeur.\n\n" + "-" * 25 + "\n\n\u00ad\u00ad")
+    c = clean_text(f"Yes, we can do Tuesday.\n\nMel\n\n{notice}", use_ml=False)
+    assert c.body == "Yes, we can do Tuesday.\n\nMel" and c.disclaimer.startswith("-" * 25)
+    assert "Déclaration" in c.disclaimer and c.disclaimer.endswith("\u00ad\u00ad")
+
+
+def test_a_title_alone_above_the_reply_is_not_a_notice():
+    c = clean_text("Legal notice\n\nThe consultation closes on Friday; please send comments by then.", use_ml=False)
+    assert c.disclaimer == ""
