@@ -13,13 +13,32 @@ if TYPE_CHECKING:
 
 __all__ = ["clean"]
 
-# An RFC 822 message starts with header fields; a bare body does not.
-_HEADER = re.compile(rb"^(?:From [^\n]*\n)?[!-9;-~]+:[ \t]", re.S)
+# An RFC 822 message starts with header fields; a bare body may too ("CAUTION: This
+# email originated outside ..."), so the whole first block must be header fields,
+# one of them a field every message has.
+_FIELD = re.compile(rb"^([!-9;-~]+):")
+_MESSAGE_FIELDS = frozenset(
+    b"from to cc subject date message-id received return-path mime-version content-type delivered-to sender".split()
+)
 
 
 def _looks_like_message(raw: bytes) -> bool:
-    head = raw.lstrip()[:2048]
-    return bool(_HEADER.match(head)) and b"\n\n" in raw.replace(b"\r\n", b"\n")
+    text = raw.lstrip().replace(b"\r\n", b"\n")
+    head, blank, _ = text[:65536].partition(b"\n\n")
+    if not blank:
+        return False
+    lines = head.split(b"\n")
+    if lines[0].startswith(b"From "):  # an mbox "From " line
+        lines = lines[1:]
+    names = []
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and names:
+            continue  # a folded field's continuation
+        field = _FIELD.match(line)
+        if not field:
+            return False
+        names.append(field.group(1).lower())
+    return bool(_MESSAGE_FIELDS.intersection(names))
 
 
 def _parse(raw: bytes) -> tuple[str, str | None, str | None, str, dict[str, str]]:

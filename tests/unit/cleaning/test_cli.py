@@ -26,3 +26,18 @@ def test_clean_message_json():
     assert out["body"] == "Yes." and out["signature"] == "-- \nAnn".strip()
     assert out["quote"].startswith("On Mon") and out["disclaimer"] == ""
     assert out["kind"] == "normal"
+
+
+def test_a_bare_body_that_opens_with_a_label_is_not_read_as_a_message():
+    # A gateway's banner looks like a header field but the block is no message header.
+    body = "CAUTION: This email originated from outside the organisation.\n\nFine by me.\n\nAnn\n"
+    result = CliRunner().invoke(clean, ["--json", "-"], input=body)
+    out = json.loads(result.output)
+    assert out["body"] == "Fine by me.\n\nAnn"
+    assert out["disclaimer"].startswith("CAUTION: This email")
+
+
+def test_a_message_with_folded_fields_and_an_mbox_line_is_read_as_one():
+    message = b"From ann@example.org Mon Jan  1 10:00:00 2024\nReceived: from a\n\tby b\n" + MESSAGE
+    result = CliRunner().invoke(clean, ["--json", "-"], input=message)
+    assert json.loads(result.output)["body"] == "Yes."
