@@ -88,6 +88,10 @@ _TITLE = re.compile(
     r"(?: [^\W\d_]+){0,2}[\s*_:\]]*$",
     re.I,
 )
+# Microsoft 365's first-contact safety tip, which Outlook puts above the text of mail
+# from an unfamiliar sender: "You don't often get email from ann@x.org. Learn why this
+# is important<https://aka.ms/LearnAboutSenderIdentification>".
+_SAFETY_TIP = re.compile(r"don['’]?t often get e-?mail from|LearnAboutSenderIdentification", re.I)
 _SELF_CONTAINED = re.compile(
     r"consider the environment|before printing|think before you print|listinfo|"
     r"you received this (?:message|email) because|to unsubscribe|unsubscribe from this group|"
@@ -292,6 +296,9 @@ def find_banner(lines: list[str], end: int, *, domain: str | None = None,
                 break
             continue
         text = " ".join(s.strip() for s in block)
+        if k < len(paras) - 1 and len(text) < 400 and _SAFETY_TIP.search(text):
+            top = b  # Microsoft 365's tip comes on top of any gateway's banner
+            continue
         if not banner and k < len(paras) - 1 and len(text) < 400 and (
             _BANNER.search(text) or (learned and learned.is_boilerplate(block, domain))
         ):

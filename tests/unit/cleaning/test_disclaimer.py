@@ -1,5 +1,7 @@
 """Built-in disclaimer patterns, gateway banners and learned boilerplate."""
 
+import pytest
+
 from replyall.cleaning import BoilerplateLearner, MemoryBoilerplateStore, clean_text
 
 NOTICE = (
@@ -266,6 +268,18 @@ def test_the_senders_notice_below_history_quoted_to_the_end_is_disclaimer():
     c = clean_text("", html=html, use_ml=False)
     assert c.body == "Happy to share ours, attached."
     assert c.quote.endswith("Has anyone got one?") and c.disclaimer == NOTICE.replace("\n", " ")
+
+
+@pytest.mark.parametrize("tip", [
+    "You don't often get email from ann@anytown.gov.uk. Learn why this is important"
+    "<https://aka.ms/LearnAboutSenderIdentification>",
+    "[You don’t often get email from ann@anytown.gov.uk. Learn why this is important at "
+    "https://aka.ms/LearnAboutSenderIdentification ]",
+])
+def test_microsoft_365_safety_tip_on_top_of_a_gateway_banner(tip):
+    banner = "CAUTION: This email originated from outside of the organisation. Do not click links."
+    c = clean_text(f"{tip}\n\n{banner}\n\nHello all,\n\nAgreed.", use_ml=False)
+    assert c.body == "Hello all,\n\nAgreed." and c.disclaimer == f"{tip}\n\n{banner}"
 
 
 def test_one_gateway_banner_at_most():
