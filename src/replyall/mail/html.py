@@ -30,6 +30,13 @@ _PARA_BLOCKS = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "ul", 
 _WS = re.compile(r"[ \t\r\n\f\v\u00a0\u200b\u2028\u2029]+")
 # Outlook and Gmail hide preheaders and tracking text with display:none; readers never see it.
 _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_MSO_LINE = re.compile(r"\bMso(?:Normal|PlainText|ListParagraph\w*)\b")
+# "margin:0", "margin: 0px", or top and bottom margins both zero.
+_NO_MARGIN = re.compile(
+    r"(?:^|;)\s*margin\s*:\s*0(?:[a-z%]*)\s*(?:;|$)"
+    r"|(?=.*margin-top\s*:\s*0(?:[a-z%]*)\s*(?:;|$))(?=.*margin-bottom\s*:\s*0(?:[a-z%]*)\s*(?:;|$))",
+    re.I,
+)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
 
 
@@ -167,6 +174,8 @@ def _walk(el: etree._Element, out: _Out, *, in_pre: bool) -> None:
             out.text(" " + cid_mark(unquote(src[4:]), out.pictures, el.get("alt") or "") + " ")
         return
     gap = 2 if tag in _PARA_BLOCKS else 1 if tag in _LINE_BLOCKS or tag in ("tr", "li") else 0
+    if tag == "p" and _tight(el):
+        gap = 1
     if gap == 1 and _blank_line(el):
         # "<div>&nbsp;</div>": a browser shows an empty line, as it does for "<div><br></div>".
         out.newline(1)
@@ -189,6 +198,19 @@ def _walk(el: etree._Element, out: _Out, *, in_pre: bool) -> None:
         out.prefix.pop()
     if gap:
         out.newline(gap)
+
+
+def _tight(p: etree._Element) -> bool:
+    """A paragraph without margins, which shows as a line: Outlook's "MsoNormal" ones.
+
+    Outlook (through Word) writes every line as such a paragraph and a blank line as
+    one holding a no-break space, so its messages read as typed only when these are lines.
+    """
+    cls = p.get("class")
+    if cls and _MSO_LINE.search(cls):
+        return True
+    style = p.get("style")
+    return bool(style and _NO_MARGIN.search(style))
 
 
 def _blank_line(el: etree._Element) -> bool:

@@ -32,6 +32,17 @@ def test_html_to_text_edge_cases():
     assert html_to_text("<div>a&nbsp;</div><div>b</div>") == "a\nb"
 
 
+def test_outlook_paragraphs_without_margins_are_lines():
+    # Outlook writes each line as a margin-less paragraph and a blank line as one holding
+    # a no-break space; it reads as typed, as in Outlook's own text/plain part.
+    mso = "".join(f"<p class=MsoNormal>{t}<o:p></o:p></p>" for t in ("Hi all,", "&nbsp;", "Ann Smith", "Press Office"))
+    assert html_to_text(mso) == "Hi all,\n\nAnn Smith\nPress Office"
+    styled = '<p style="margin-top:0px;margin-bottom:0px">one</p><p style="margin: 0">two</p><p>three</p>'
+    assert html_to_text(styled) == "one\ntwo\n\nthree"
+    # Paragraphs with margins stay paragraphs.
+    assert html_to_text('<p style="margin-top:0">a</p><p style="margin:0 0 12pt">b</p>') == "a\n\nb"
+
+
 REPLY = "<div>Sounds good to me.</div>"
 
 
