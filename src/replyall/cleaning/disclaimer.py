@@ -150,9 +150,9 @@ _UNSEEN = " \t\r\n\f\v\u00a0\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
 
 def _inner_rule(block: list[str]) -> int | None:
-    """Index of a rule inside a notice's paragraph with no notice phrase above it, or None."""
+    """Index of a rule or "-- " inside a notice's paragraph with no notice phrase above it, or None."""
     for r in range(1, len(block) - 1):
-        if P.RE_SEPARATOR.match(block[r]):
+        if P.RE_SEPARATOR.match(block[r]) or P.RE_SIG_DASHES.match(block[r]):
             return None if _hits(block[:r]) else r
     return None
 
@@ -236,8 +236,9 @@ def find_disclaimer(
             cut = a
             inner = None if sep else _inner_rule(block)
             if inner is not None:
-                # "Ann Smith\nPress Officer\n-----\nThis communication is confidential...":
-                # the card above the rule is the sender's, the notice starts at the rule.
+                # "Ann Smith\nPress Officer\n-----\nThis communication is confidential..." or
+                # "Ann\n-- \nYou received this message because...": the lines above the rule
+                # are the sender's, the notice starts at the rule.
                 cut = a + inner
                 break
             if prev_sep and not sep:

@@ -300,6 +300,13 @@ def test_a_signature_card_right_above_a_ruled_notice_is_not_the_notice():
     assert c.signature == f"Thanks\nJo\n\n{card}" and c.disclaimer == notice
 
 
+def test_a_list_footer_typed_right_under_the_name_leaves_the_name():
+    footer = ("-- \nYou received this message because you are subscribed to the Google Groups \"Comms\" group.\n"
+              "To unsubscribe from this group and stop receiving emails from it, send an email to c+unsubscribe@example.org.")
+    c = clean_text(f"Sounds good.\n\nThanks\nBob\n{footer}", use_ml=False)
+    assert c.body == "Sounds good." and c.signature == "Thanks\nBob" and c.disclaimer == footer
+
+
 def test_a_titled_notice_between_rules_with_unseen_characters_below_is_one_disclaimer():
     # A GroupWise system's footer: a rule, a title, the notice in two languages, a rule,
     # and a line of soft hyphens that no reader sees.
