@@ -223,6 +223,37 @@ def _label_trailer(lines: list[str], labels: list[str], lo: int, domain: str | N
         _label_footer(lines, labels, cut, len(lines))
 
 
+def _answers_inside(lines: list[str], labels: list[str]) -> None:
+    """Relabel as body the quoted message the author answered inside.
+
+    "My answers are below in red": Outlook users type their answers into the message
+    they quote, under its header block, where the quote rules would hide them. The
+    header stays quote; the message below it, down to the next header or ">" line
+    (older history), is the author's content. Replies interleaved with ">" quotes
+    are kept whole already.
+    """
+    start = next((i for i, label in enumerate(labels) if label == QUOTE), None)
+    if start is None:
+        return
+    above = "\n".join(lines[i] for i in range(start) if labels[i] in (BODY, SIGNATURE))
+    if not P.says_answers_inside(above):
+        return
+    while start < len(lines) and labels[start] == QUOTE and (
+            not lines[start].strip() or P.RE_SEPARATOR.match(lines[start]) or lines[start].strip() == "---"):
+        start += 1  # the rule Outlook draws above the header
+    if start >= len(lines) or labels[start] != QUOTE or QUOT_PATTERN.match(lines[start]):
+        return
+    n = is_splitter_at(lines, start)
+    if not n:
+        return
+    stop = start + n
+    while stop < len(lines) and labels[stop] == QUOTE and not QUOT_PATTERN.match(lines[stop]) and not (
+            lines[stop].strip() and is_splitter_at(lines, stop)):
+        stop += 1
+    if any(lines[i].strip() for i in range(start + n, stop)):
+        labels[start + n : stop] = [BODY] * (stop - start - n)
+
+
 def _group(lines: list[str], labels: list[str]) -> tuple[tuple[str, str], ...]:
     parts: list[tuple[str, str]] = []
     for line, label in zip(lines, labels):
@@ -291,6 +322,7 @@ def clean_text(
         cache_dir=cache_dir,
         quote_to=None if quote_to is None or quote_to >= len(head) else quote_to,
     )
+    _answers_inside(head, labels)
     # Past _MAX_LINES the text is kept as body: cleaning it would cost more than it
     # gives, and a body that long is rarely a reply-all.
     labels += [BODY if not labels or labels[-1] != QUOTE else QUOTE] * len(rest)

@@ -128,6 +128,25 @@ RE_DIGIT_OR_AT = re.compile(r"\d|@")
 # A separator line Outlook and others draw above the header block.
 RE_SEPARATOR = re.compile(r"^[ \t]*(?:[_]{5,}|[-]{5,}|[=]{5,}|[*]{5,})[ \t]*$")
 
+# "My answers are below in red", "Comments inline", "I've added my replies below": the
+# author answered inside the message they quote, as Outlook users do, so the first
+# quoted message holds their answers. A sentence needs a word about answering and
+# either where or how the answers are marked, or "my/our ... below".
+RE_ANSWER_WORD = re.compile(r"\b(?:answer\w*|respon\w*|comment\w*|repl(?:y|ies|ied)|notes?|thoughts|feedback|added|see|marked)\b", re.I)
+RE_ANSWER_MARK = re.compile(
+    r"\b(?:in-?line|in line|in (?:red|blue|green|purple|orange|pink|yellow|bold|italics?|capitals|caps|colou?r"
+    r"|a different colou?r|highlight(?:s|ed)?))\b"
+    r"|\b(?:my|our)\s+(?:\w+\s+)?(?:answers?|responses?|comments?|replies|notes|thoughts|feedback)\b[^.!?\n]{0,40}\bbelow\b"
+    r"|\b(?:I|we)(?:['’]ve| have)?\s+(?:added|put|inserted|answered|responded|replied|commented|noted)\b[^.!?\n]{0,40}\bbelow\b",
+    re.I,
+)
+
+
+def says_answers_inside(text: str) -> bool:
+    """Does the reply say that its answers are written into the quoted message?"""
+    return any(RE_ANSWER_WORD.search(s) and RE_ANSWER_MARK.search(s) for s in re.split(r"[.!?\n]+", text))
+
+
 # A line marking where quoted text was cut: "[...]", "[snip]", "<snip>".
 RE_ELISION = re.compile(r"^[ \t]*(?:\[[ \t]*(?:\.\.\.|…|snip|snipped|cut|trimmed)[ \t]*\]|<[ \t]*(?:snip|snipped)[ \t]*>)[ \t]*$", re.I)
 

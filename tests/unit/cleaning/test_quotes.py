@@ -123,3 +123,25 @@ def test_a_groupwise_message_with_nothing_written_above_keeps_its_content():
     # Sent on with no note: the header is the quote, what the old message says is the content.
     c = clean_text(">>> Mel Jones 02/25/22 4:28 PM >>>\nThe venue has changed to the Town Hall.\n", use_ml=False)
     assert c.quote == ">>> Mel Jones 02/25/22 4:28 PM >>>" and c.body == "The venue has changed to the Town Hall."
+
+
+QUESTIONS = (
+    "From: Ann Smith <ann@example.org>\nSent: 12 March 2024 09:14\nTo: all@example.org\nSubject: Questions\n\n"
+    "1. Do staff post about work on personal accounts?\nYes, with a disclaimer in their bio.\n\nThanks\nAnn\n"
+)
+OLDER = "\nFrom: Cat <cat@example.org>\nSent: 11 March 2024 09:00\nTo: all@example.org\nSubject: Older\n\nOlder history.\n"
+
+
+@pytest.mark.parametrize("cue", ["My answers are below in red.", "Comments inline.", "I've added my replies below."])
+def test_answers_written_inside_the_quoted_message_are_the_body(cue):
+    c = clean_text(f"Hi Ann, {cue}\n\nBob\n\n{QUESTIONS}{OLDER}", use_ml=False)
+    assert "Yes, with a disclaimer in their bio." in c.body and c.body.startswith(f"Hi Ann, {cue}")
+    # The header stays quote, and so does the older history below the answered message.
+    assert c.quote.startswith("From: Ann Smith") and c.quote.endswith("Older history.")
+    assert "Older history" not in c.body and "Sent: 12 March" not in c.body
+
+
+@pytest.mark.parametrize("reply", ["Thanks for all the responses below, really helpful!", "Please see below.", "See Ann's email below."])
+def test_without_a_word_on_answers_inside_the_quoted_message_stays_quote(reply):
+    c = clean_text(f"{reply}\n\nBob\n\n{QUESTIONS}", use_ml=False)
+    assert "disclaimer in their bio" in c.quote and "disclaimer in their bio" not in c.body
