@@ -27,6 +27,8 @@ _PICTURE = re.compile(f"{RE_MARK.pattern}(?:{_LINK.pattern})?")
 # Lower-case words inside names: "Jean de la Croix", "Anne van der Berg".
 _PARTICLES = frozenset("de la le du da di del der den van von ter ten bin al el y".split())
 _NAME_CHARS = re.compile(r"^[^\W\d_][^\W\d_ .'’-]*(?:[ .'’-]+[^\W\d_]+)*\.?$")
+# What follows a name in brackets: pronouns "(she/her)", post-nominals "(MCIPR)".
+_NAME_NOTE = re.compile(r"\s*\([^()]{1,24}\)\s*$")
 _NAME_SPLIT = re.compile(r"\s*(?:,|\||–|—| - )\s*")
 
 
@@ -160,7 +162,7 @@ def _dash_name(lines: list[str], end: int) -> int | None:
 def _name_head(line: str) -> bool:
     """'Ann Smith', 'Ann Smith, Head of Communications', 'Ann Smith | Press Office'."""
     s = _shown(line).strip()
-    name = _NAME_SPLIT.split(s, maxsplit=1)[0]
+    name = _NAME_NOTE.sub("", _NAME_SPLIT.split(s, maxsplit=1)[0])
     words = name.split()
     if not 2 <= len(words) <= 4 or len(name) > 40 or len(s) > _MAX_SIG_LINE or not _NAME_CHARS.match(name):
         return False

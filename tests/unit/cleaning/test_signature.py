@@ -168,6 +168,12 @@ def test_contact_block_without_a_sign_off_even_with_long_links(tmp_path):
         assert "01632 960321" in c.signature and "Follow us on X" in c.signature
 
 
+def test_contact_block_under_a_name_with_pronouns():
+    card = "Ann Smith (she/her)\nHead of Communications\nAnytown Council\n01234 567890\nwww.anytown.gov.uk"
+    c = clean_text(f"{BODY}\n\n{card}", use_ml=False)
+    assert c.body == BODY and c.signature == card
+
+
 def test_contact_details_the_reply_introduces_stay_body():
     text = "Hi all,\n\nThe training is at:\n\nCouncil Chamber\nTown Hall, Riverside RV1 1AA\nTel: 01632 960321\n"
     assert clean_text(text, use_ml=False).signature == ""
