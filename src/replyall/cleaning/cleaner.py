@@ -329,7 +329,9 @@ def clean_text(
     parts = _group(lines, labels)
 
     def join(label: str) -> str:
-        return "\n".join(t for lab, t in parts if lab == label).strip()
+        # Pieces of one label have other text between them: a paragraph break each.
+        pieces = (t.strip("\n") for lab, t in parts if lab == label)
+        return "\n\n".join(t for t in pieces if t.strip()).strip()
 
     return Cleaned(
         body=join(BODY),

@@ -173,7 +173,7 @@ def test_protective_markings_at_the_top_and_bottom_are_not_the_reply():
     assert c.disclaimer.splitlines()[-1] == "OFFICIAL"
     glued = clean_text("Classification: OFFICIAL-SENSITIVE\nHi all,\nAgreed.\nSensitivity: Internal", use_ml=False)
     assert glued.body == "Hi all,\nAgreed."
-    assert glued.disclaimer == "Classification: OFFICIAL-SENSITIVE\nSensitivity: Internal"
+    assert glued.disclaimer == "Classification: OFFICIAL-SENSITIVE\n\nSensitivity: Internal"  # two pieces
 
 
 def test_a_marking_below_quoted_history_is_the_senders():
@@ -185,7 +185,7 @@ def test_a_marking_below_quoted_history_is_the_senders():
     c = clean_text(text, use_ml=False)
     assert c.body == "We do ours quarterly.\n\nJo"
     assert c.quote.endswith("Has anyone got one?\n\nSarah")
-    assert c.disclaimer == "OFFICIAL\nOFFICIAL"
+    assert c.disclaimer == "OFFICIAL\n\nOFFICIAL"
 
 
 def test_marking_words_in_prose_stay():
