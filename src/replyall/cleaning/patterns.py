@@ -142,9 +142,19 @@ RE_ANSWER_MARK = re.compile(
 )
 
 
+# The same in the other languages of our senders: Welsh, German, French, Dutch.
+RE_ANSWER_OTHER = re.compile(
+    r"\b(?:atebion|sylwadau|antwort\w*|kommentar\w*|anmerkung\w*|réponses?|commentaires?|antwoord\w*|opmerking\w*)"
+    r"\b[^.!?\n]{0,40}(?:\bisod\b|\bmewn (?:coch|glas|print trwm)\b|\bim text\b|\bin (?:rot|blau|fett)\b|\bunten\b"
+    r"|\ben (?:rouge|bleu|gras)\b|\bdans le texte\b|\bci-dessous\b|\bin het (?:rood|blauw)\b|\bin de tekst\b|\bhieronder\b)",
+    re.I,
+)
+
+
 def says_answers_inside(text: str) -> bool:
     """Does the reply say that its answers are written into the quoted message?"""
-    return any(RE_ANSWER_WORD.search(s) and RE_ANSWER_MARK.search(s) for s in re.split(r"[.!?\n]+", text))
+    return any(RE_ANSWER_WORD.search(s) and RE_ANSWER_MARK.search(s) or RE_ANSWER_OTHER.search(s)
+               for s in re.split(r"[.!?\n]+", text))
 
 
 # A line marking where quoted text was cut: "[...]", "[snip]", "<snip>".

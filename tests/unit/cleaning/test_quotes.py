@@ -132,7 +132,11 @@ QUESTIONS = (
 OLDER = "\nFrom: Cat <cat@example.org>\nSent: 11 March 2024 09:00\nTo: all@example.org\nSubject: Older\n\nOlder history.\n"
 
 
-@pytest.mark.parametrize("cue", ["My answers are below in red.", "Comments inline.", "I've added my replies below."])
+@pytest.mark.parametrize("cue", [
+    "My answers are below in red.", "Comments inline.", "I've added my replies below.",
+    "Mae fy atebion isod.", "Meine Antworten stehen unten in Rot.", "Mes réponses en rouge ci-dessous.",
+    "Mijn antwoorden staan hieronder.",
+])
 def test_answers_written_inside_the_quoted_message_are_the_body(cue):
     c = clean_text(f"Hi Ann, {cue}\n\nBob\n\n{QUESTIONS}{OLDER}", use_ml=False)
     assert "Yes, with a disclaimer in their bio." in c.body and c.body.startswith(f"Hi Ann, {cue}")
@@ -141,7 +145,10 @@ def test_answers_written_inside_the_quoted_message_are_the_body(cue):
     assert "Older history" not in c.body and "Sent: 12 March" not in c.body
 
 
-@pytest.mark.parametrize("reply", ["Thanks for all the responses below, really helpful!", "Please see below.", "See Ann's email below."])
+@pytest.mark.parametrize("reply", [
+    "Thanks for all the responses below, really helpful!", "Please see below.", "See Ann's email below.",
+    "Siehe unten.", "Voir ci-dessous.",
+])
 def test_without_a_word_on_answers_inside_the_quoted_message_stays_quote(reply):
     c = clean_text(f"{reply}\n\nBob\n\n{QUESTIONS}", use_ml=False)
     assert "disclaimer in their bio" in c.quote and "disclaimer in their bio" not in c.body
