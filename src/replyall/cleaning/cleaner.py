@@ -250,6 +250,9 @@ def _answers_inside(lines: list[str], labels: list[str]) -> None:
     while stop < len(lines) and labels[stop] == QUOTE and not QUOT_PATTERN.match(lines[stop]) and not (
             lines[stop].strip() and is_splitter_at(lines, stop)):
         stop += 1
+    # The answered message's own notice at its foot stays out of the body.
+    cut = find_disclaimer(lines, start + n, stop)
+    stop = stop if cut is None else cut
     if any(lines[i].strip() for i in range(start + n, stop)):
         labels[start + n : stop] = [BODY] * (stop - start - n)
 

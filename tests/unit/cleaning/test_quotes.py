@@ -127,7 +127,9 @@ def test_a_groupwise_message_with_nothing_written_above_keeps_its_content():
 
 QUESTIONS = (
     "From: Ann Smith <ann@example.org>\nSent: 12 March 2024 09:14\nTo: all@example.org\nSubject: Questions\n\n"
-    "1. Do staff post about work on personal accounts?\nYes, with a disclaimer in their bio.\n\nThanks\nAnn\n"
+    "1. Do staff post about work on personal accounts?\nYes, with a disclaimer in their bio.\n\nThanks\nAnn\n\n"
+    "This email is confidential and intended solely for the addressee. If you have received it in error, "
+    "please notify the sender.\n"
 )
 OLDER = "\nFrom: Cat <cat@example.org>\nSent: 11 March 2024 09:00\nTo: all@example.org\nSubject: Older\n\nOlder history.\n"
 
@@ -143,6 +145,7 @@ def test_answers_written_inside_the_quoted_message_are_the_body(cue):
     # The header stays quote, and so does the older history below the answered message.
     assert c.quote.startswith("From: Ann Smith") and c.quote.endswith("Older history.")
     assert "Older history" not in c.body and "Sent: 12 March" not in c.body
+    assert "intended solely" in c.quote and "intended solely" not in c.body  # the answered message's notice
 
 
 @pytest.mark.parametrize("reply", [
