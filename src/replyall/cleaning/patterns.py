@@ -14,7 +14,7 @@ def _alt(words: tuple[str, ...]) -> str:
 # in the user's language. The "from" keys open a block; the others confirm it.
 FROM_KEYS = (
     "From", "Von", "De", "Van", "Från", "Fra", "Da", "Od", "Від", "От", "Lähettäjä",
-    "Kimden", "Feladó", "Afzender", "Remitente", "Mittente", "Frá", "Saatja", "Nuo",
+    "Kimden", "Feladó", "Afzender", "Remitente", "Mittente", "Frá", "Saatja", "Nuo", "Oddi wrth",
     "Od:", "发件人", "寄件者", "差出人", "보낸 사람", "Expéditeur", "Absender",
 )
 OTHER_KEYS = (
@@ -32,6 +32,8 @@ OTHER_KEYS = (
     "Inviato", "Data", "Oggetto", "Inviato il",
     # Spanish, Portuguese
     "Enviado", "Enviado el", "Fecha", "Para", "Asunto", "Assunto", "Enviada em", "Enviado em",
+    # Welsh (Outlook in Cymraeg)
+    "Anfonwyd", "At", "Pwnc", "Dyddiad", "Copi",
     # Polish, Czech, Finnish, Turkish, Hungarian, Russian, Ukrainian
     "Wysłano", "Temat", "Do", "Odesláno", "Komu", "Předmět", "Lähetetty", "Vastaanottaja",
     "Aihe", "Tarih", "Kime", "Konu", "Elküldve", "Címzett", "Tárgy", "Отправлено", "Кому",
@@ -50,12 +52,13 @@ FROM_KEY_SET = frozenset(k.lower().rstrip(":") for k in FROM_KEYS)
 DATE_KEY_SET = frozenset(
     k.lower() for k in ("Sent", "Date", "Gesendet", "Datum", "Envoyé", "Date d'envoi", "Verzonden",
                         "Skickat", "Sendt", "Inviato", "Data", "Enviado", "Fecha", "Enviada em",
-                        "Wysłano", "Odesláno", "Lähetetty", "Tarih", "Elküldve", "Отправлено", "Дата")
+                        "Wysłano", "Odesláno", "Lähetetty", "Tarih", "Elküldve", "Отправлено", "Дата",
+                        "Anfonwyd", "Dyddiad")
 )
 # Further header keys inside a flattened one-line block ("From: a Sent: b To: c").
 RE_INLINE_KEY = re.compile(
     r"\s[*_]{0,2}(?:Sent|Date|To|Subject|Gesendet|Datum|An|Betreff|Envoyé|Objet|Verzonden|Aan|Onderwerp|"
-    r"Skickat|Till|Ämne|Inviato|Oggetto|Enviado|Para|Asunto|Assunto)[*_]{0,2}\s?:\s"
+    r"Skickat|Till|Ämne|Anfonwyd|Pwnc|Inviato|Oggetto|Enviado|Para|Asunto|Assunto)[*_]{0,2}\s?:\s"
 )
 
 # "-----Original Message-----" and its translations; also forwarded-message banners.
@@ -96,7 +99,7 @@ WROTE_WORDS = (
     "schreef", "heeft geschreven", "verzond", "geschreven", "escribió", "ha escrito", "escreveu",
     "ha scritto", "scrisse", "skrev", "har skrivit", "kirjoitti", "napisał", "napisała",
     "napisał(a)", "napsal", "napsala", "написал", "написала", "написал(а)", "написав", "yazdı",
-    "írta", "έγραψε", "đã viết", "sent", "送信", "寫道", "写道", "작성",
+    "írta", "έγραψε", "đã viết", "ysgrifennodd", "sent", "送信", "寫道", "写道", "작성",
 )
 # What may follow the verb: a few words without a colon ("wrote the following:"), or
 # Lotus Notes' date, whose time has colons of its own ("wrote on 12/03/2024 09:14:55:").
@@ -120,7 +123,7 @@ RE_GROUPWISE = re.compile(r"^[ \t]*>>>[ \t]*(?P<who>[^>\n][^\n]{0,160}?\d{1,2}[:
 # header can be recognised from its first line.
 ON_WORDS = (
     "On", "Le", "Am", "Op", "El", "Em", "Il", "Den", "På", "W dniu", "Dne", "В", "Vào", "Dana",
-    "Il giorno", "Am Montag", "Em seg", "Op ma", "Le lun", "Le mar", "Le mer", "Le jeu", "Le ven",
+    "Il giorno", "Ar", "Am Montag", "Em seg", "Op ma", "Le lun", "Le mar", "Le mer", "Le jeu", "Le ven",
 )
 RE_ON_START = re.compile(r"^[ \t>]*(?:" + _alt(ON_WORDS) + r")\b", re.I)
 RE_DIGIT_OR_AT = re.compile(r"\d|@")
@@ -196,11 +199,15 @@ VALEDICTIONS = (
     "Atenciosamente", "Abraços", "Cumprimentos", "Obrigado", "Obrigada", "Pozdrawiam",
     "Z poważaniem", "Z powazaniem", "Pozdrowienia", "Serdecznie pozdrawiam", "Ystävällisin terveisin", "Terveisin", "С уважением", "Спасибо",
     "S pozdravem", "Üdvözlettel", "Saygılarımla",
+    # Welsh; bilingual bodies sign "Diolch / Thanks", "Cofion / Regards".
+    "Diolch", "Diolch yn fawr", "Cofion", "Cofion gorau", "Cofion cynnes", "Yn gywir", "Yr eiddoch yn gywir",
 )
-RE_VALEDICTION = re.compile(r"^[ \t]*(?:" + _alt(VALEDICTIONS) + r")[ \t]*[,.!:;-]*[ \t]*$", re.I)
+# One sign-off, or two in two languages: "Diolch / Thanks", "Cofion | Regards".
+_SIGN_OFF = r"(?:" + _alt(VALEDICTIONS) + r")(?:[ \t]*[,.!]?[ \t]*[/|][ \t]*(?:" + _alt(VALEDICTIONS) + r"))?"
+RE_VALEDICTION = re.compile(r"^[ \t]*" + _SIGN_OFF + r"[ \t]*[,.!:;-]*[ \t]*$", re.I)
 # A valediction and the name on one line: "Thanks, Bob" / "Cheers -- Ann".
 RE_VALEDICTION_NAME = re.compile(
-    r"^[ \t]*(?:" + _alt(VALEDICTIONS) + r")[ \t]*[,!-]+[ \t]*\S[^,.!?]{0,30}[ \t]*$", re.I
+    r"^[ \t]*" + _SIGN_OFF + r"[ \t]*[,!-]+[ \t]*\S[^,.!?]{0,30}[ \t]*$", re.I
 )
 # A name signed with a leading dash or slash on the last line: "-Ann Smith", "/John".
 RE_DASH_NAME = re.compile(r"^[ \t]*(?:-|–|—|/|~)[ \t]?(?P<name>[^\W\d_][\w.'’-]*(?:[ \t]+[^\W\d_][\w.'’-]*){0,3})[ \t]*$")

@@ -85,7 +85,10 @@ def _header_block(lines: list[str], i: int) -> int:
     if len(distinct) < 2 or not (distinct & (P.FROM_KEY_SET | P.DATE_KEY_SET)):
         return 0
     # "To:" and "Cc:" alone are too common in prose; a date/sent/subject key must be there too.
-    if distinct <= P.FROM_KEY_SET | {"to", "cc", "an", "à", "a", "aan", "till", "til", "para", "do"}:
+    if distinct <= P.FROM_KEY_SET | {"to", "cc", "an", "à", "a", "aan", "till", "til", "para", "do", "at"}:
+        return 0
+    # Welsh "At:" (To) is also English for where an event is: "Date: ... At: Town Hall".
+    if "at" in distinct and not distinct & P.FROM_KEY_SET:
         return 0
     return last - i + 1
 

@@ -39,6 +39,9 @@ REPLY = "Agreed, let's meet on Tuesday."
         "Bob Smith <bob@example.org> schrieb am 01.01.2024 10:00:55:",
         '-----"Bob Smith" <bob@example.org> wrote: -----\nTo: all@example.org\nDate: 01/01/2024 10:00',
         "-----Bob Smith/Comms/Anytown wrote: -----",
+        # Welsh: Outlook's header block and Gmail's attribution.
+        "Oddi wrth: Bob Smith <bob@example.org>\nAnfonwyd: 01 Ionawr 2024 10:00\nAt: Pawb\nPwnc: Cynllun",
+        "Ar 1 Ion 2024, am 10:00, Bob Smith <bob@example.org> ysgrifennodd:",
     ],
 )
 def test_header_styles_cut_the_quote(header):
@@ -99,6 +102,7 @@ def test_device_line_followed_by_pasted_original():
         "I think Bob wrote: something important, see the minutes.",
         "We wrote to them on 12/03 at 10:00:\nno answer yet.",
         ">>> not a header, just shouting >>>\nreally",
+        "Date: 12 March 2024\nTime: 10:00\nAt: Town Hall, Anytown",
     ],
 )
 def test_prose_is_not_a_header(text):

@@ -23,6 +23,9 @@ BODY = "Please find the figures attached and tell me what you think."
         # A name in capitals with its role on the same line, under a one-word "Thankyou".
         "Thankyou,\nANN SMITH | Head of Digital Communications\nAnytown Council\nann.smith@anytown.gov.uk | Tel.: +44 1632 960 456",
         "Cheers, Ann",
+        # Bilingual Welsh public bodies.
+        "Diolch / Thanks\nSian Jones\nSwyddog Cyfathrebu / Communications Officer",
+        "Cofion | Regards,\nSian",
         # Government and NHS phones: BlackBerry Work, carriers' longer lines.
         "Sent with BlackBerry Work\n(www.blackberry.com)",
         "Sent from my BlackBerry 10 smartphone on the EE network.",
