@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from replyall.cleaning.disclaimer import BoilerplateMatcher, _domain, find_banner, find_disclaimer
-from replyall.cleaning.html_quotes import QUOTE_END, QUOTE_MARK, html_to_marked_text
+from replyall.cleaning.html_quotes import QUOTE_END, QUOTE_MARK, SIGNATURE_MARK, html_to_marked_text
 from replyall.cleaning import patterns as P
 from replyall.cleaning.quotes import (
     QUOT_PATTERN, find_quote, forward_banner, forward_header, is_splitter_at, split_inline_headers,
@@ -257,6 +257,23 @@ def _answers_inside(lines: list[str], labels: list[str]) -> None:
         labels[start + n : stop] = [BODY] * (stop - start - n)
 
 
+def _marked_signature(lines: list[str], labels: list[str], start: int | None) -> None:
+    """The client's own signature markup starts the signature, unless the rules found it higher.
+
+    Gmail's "gmail_signature", Outlook's "_MailAutoSig" bookmark and "Signature" div,
+    Thunderbird's "moz-signature": a card whose long links or odd lines the text rules
+    may miss. It runs down to the quote or the footer; some reply must stay above it.
+    """
+    if start is None or start >= len(lines) or labels[start] not in (BODY, SIGNATURE):
+        return
+    if not any(labels[i] == BODY and lines[i].strip() for i in range(start)):
+        return
+    for i in range(start, len(lines)):
+        if labels[i] not in (BODY, SIGNATURE):
+            break
+        labels[i] = SIGNATURE
+
+
 def _group(lines: list[str], labels: list[str]) -> tuple[tuple[str, str], ...]:
     parts: list[tuple[str, str]] = []
     for line, label in zip(lines, labels):
@@ -293,7 +310,7 @@ def clean_text(
     source = text or ""
     if html and html.strip():
         rendered, marked = html_to_marked_text(html, pictures)
-        if rendered.replace(QUOTE_MARK, "").replace(QUOTE_END, "").strip():
+        if rendered.replace(QUOTE_MARK, "").replace(QUOTE_END, "").replace(SIGNATURE_MARK, "").strip():
             source = rendered
             if marked:
                 # Each mark stands on a line of its own, left empty when it is removed.
@@ -315,6 +332,11 @@ def clean_text(
             k -= 1
         if k >= 0 and (P.RE_SEPARATOR.match(lines[k]) or lines[k].strip() == "---"):
             quote_from = k
+    # The signature the client marked (Gmail, Outlook, Thunderbird), on a line of its own.
+    sig_from = next((i for i, line in enumerate(lines) if SIGNATURE_MARK in line), None)
+    if sig_from is not None:
+        lines[sig_from] = lines[sig_from].replace(SIGNATURE_MARK, "")
+        source = source.replace(SIGNATURE_MARK, "")
     head, rest = lines[:_MAX_LINES], lines[_MAX_LINES:]
     labels = _label_lines(
         head,
@@ -326,6 +348,7 @@ def clean_text(
         quote_to=None if quote_to is None or quote_to >= len(head) else quote_to,
     )
     _answers_inside(head, labels)
+    _marked_signature(head, labels, sig_from)
     # Past _MAX_LINES the text is kept as body: cleaning it would cost more than it
     # gives, and a body that long is rarely a reply-all.
     labels += [BODY if not labels or labels[-1] != QUOTE else QUOTE] * len(rest)

@@ -10,13 +10,15 @@ from lxml import etree
 
 from replyall.mail.html import parse_html, render_element
 
-__all__ = ["QUOTE_END", "QUOTE_MARK", "html_to_marked_text"]
+__all__ = ["QUOTE_END", "QUOTE_MARK", "SIGNATURE_MARK", "html_to_marked_text"]
 
 #: Inserted where the quotation starts; private-use characters never occur in mail text.
 QUOTE_MARK = "\ue000replyall-quote\ue000"
 #: Closes the quotation of a marker that holds all of it, when text follows it (a reply
 #: written below the quote, a signature, a list footer).
 QUOTE_END = "\ue000replyall-quote-end\ue000"
+#: Inserted where the author's signature starts, when the client marks it.
+SIGNATURE_MARK = "\ue000replyall-signature\ue000"
 _ATTR = "data-replyall-i"
 
 # Client markers that open the quoted part. XPath 1.0, checked in document order.
@@ -40,6 +42,15 @@ _MARKERS = (
     "//*[contains(@class, 'zmail_extra') or contains(@class, 'zm_quoted')]",
     "//*[@id='Zm-_Id_-Sgn']/following-sibling::*[1][self::blockquote]",
     "//*[contains(@class, 'AOLReplyDivider') or contains(@class, 'aolReplyedMessage')]",
+)
+# Client markers that open the author's signature. Not Apple Mail's "AppleMailSignature":
+# iOS often leaves the whole reply typed inside it.
+_SIGNATURE_MARKERS = (
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' gmail_signature ')]",
+    "//*[contains(concat(' ', normalize-space(@class), ' '), ' moz-signature ')]",
+    "//*[@id='Signature' or @id='ms-outlook-mobile-signature']",
+    # Outlook desktop (Word) sets this bookmark where it inserted the signature.
+    "//a[@name='_MailAutoSig']",
 )
 # Outlook desktop draws the header block inside a div with a top border,
 # e.g. style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm".
@@ -114,10 +125,11 @@ def html_to_marked_text(html: str, pictures: Mapping[str, str] | None = None) ->
         candidates.append(talon_el)
     for el in order.values():
         del el.attrib[_ATTR]
-    if not candidates:
-        return render_element(root, pictures), False
     index = {id(el): i for i, el in order.items()}
-    first = min(candidates, key=lambda el: index.get(id(el), 1 << 30))
+    first = min(candidates, key=lambda el: index.get(id(el), 1 << 30)) if candidates else None
+    _mark_signature(root, index, None if first is None else index.get(id(first)))
+    if first is None:
+        return render_element(root, pictures), False
     if first is root or first.getparent() is None:
         return render_element(root, pictures), False
     _insert_mark(first, QUOTE_MARK, before=True)
@@ -146,6 +158,18 @@ def html_to_marked_text(html: str, pictures: Mapping[str, str] | None = None) ->
     if not after.strip():
         return before + QUOTE_MARK + quoted + after, True
     return before + QUOTE_MARK + quoted + QUOTE_END + after, True
+
+
+def _mark_signature(root: etree._Element, index: dict[int, int], quote_at: int | None) -> None:
+    """Put SIGNATURE_MARK before the first signature the client marked above the quote."""
+    found: list[etree._Element] = []
+    for xp in _SIGNATURE_MARKERS:
+        found.extend(h for h in root.xpath(xp) if isinstance(h, etree._Element) and id(h) in index)
+    above = [el for el in found if quote_at is None or index[id(el)] < quote_at]
+    if above:
+        el = min(above, key=lambda e: index[id(e)])
+        if el.getparent() is not None:
+            _insert_mark(el, SIGNATURE_MARK, before=True)
 
 
 # Markers that hold the whole quotation (not just its header line): what follows

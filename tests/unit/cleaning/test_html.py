@@ -117,3 +117,29 @@ def test_thunderbird_answer_written_below_the_cited_quote_stays_body():
     c = clean_text("", html=html, use_ml=False)
     assert c.body.startswith("Hi Bob,") and c.body.endswith("Room 4, on the second floor.")
     assert "Which room" in c.quote and "Bob wrote" in c.quote
+
+
+LINKS = '<div><a href="https://www.anytown.gov.uk/a/long/link/to/our/social/channels/and/more">Our social channels</a></div>'
+
+
+@pytest.mark.parametrize("card", [
+    f'<div class="gmail_signature" data-smartmail="gmail_signature"><div>Ann Smith</div><div>Digital Lead</div>{LINKS}</div>',
+    f'<p class=MsoNormal><a name="_MailAutoSig">Ann Smith</a></p><p class=MsoNormal>Digital Lead</p>{LINKS}',
+    f'<div id="Signature"><div>Ann Smith</div><div>Digital Lead</div>{LINKS}</div>',
+    f'<div class="moz-signature">Ann Smith<br>Digital Lead{LINKS}</div>',
+])
+def test_the_signature_a_client_marks_is_the_signature(card):
+    quote = '<div class="gmail_quote"><div class="gmail_attr">On Mon, Bob wrote:</div><blockquote>old</blockquote></div>'
+    c = clean_text("", html=f"<div>Happy to share ours.</div><div><br></div>{card}{quote}", use_ml=False)
+    assert c.body == "Happy to share ours."
+    assert c.signature.startswith("Ann Smith\nDigital Lead") and "social channels" in c.signature
+    assert c.quote.endswith("> old") and "\ue000" not in c.original
+
+
+def test_a_signature_marked_inside_the_quote_or_holding_everything_is_not_the_authors():
+    quoted = ('<div>Yes.</div><div class="gmail_quote"><div class="gmail_attr">On Mon, Bob wrote:</div>'
+              '<blockquote>Question?<div class="gmail_signature">Bob Jones</div></blockquote></div>')
+    c = clean_text("", html=quoted, use_ml=False)
+    assert c.body == "Yes." and c.signature == "" and "Bob Jones" in c.quote
+    only = clean_text("", html='<div id="Signature"><div>Ann Smith</div><div>Comms</div></div>', use_ml=False)
+    assert only.body == "Ann Smith\nComms" and only.signature == ""
