@@ -38,6 +38,8 @@ _MARKERS = (
     "//*[contains(concat(' ', normalize-space(@class), ' '), ' yahoo_quoted ')]",
     "//*[@id='yahoo_quoted' or starts-with(@id, 'yiv') and contains(@id, 'yahoo_quoted')]",
     "//*[@id='OLK_SRC_BODY_SECTION']",
+    # Outlook for Mac (new): the quoted message and its header block
+    "//*[@id='mail-editor-reference-message-container']",
     "//*[@id='divRplyFwdMsg' or @name='messageReplySection']",
     "//*[contains(@class, 'zmail_extra') or contains(@class, 'zm_quoted')]",
     "//*[@id='Zm-_Id_-Sgn']/following-sibling::*[1][self::blockquote]",

@@ -54,6 +54,7 @@ REPLY = "<div>Sounds good to me.</div>"
         '<div class="moz-cite-prefix">On 01/01/2024 Bob wrote:</div><blockquote type="cite">old</blockquote>',
         '<hr><div id="divRplyFwdMsg"><b>From:</b> Bob<br><b>Sent:</b> Monday</div><div>old</div>',
         '<div id="appendonsend"></div><hr><div>From: Bob Sent: Monday</div><div>old</div>',
+        '<div id="mail-editor-reference-message-container"><div>old</div></div>',
         '<div style="border:none;border-top:solid #E1E1E1 1.0pt;padding:3.0pt 0cm 0cm 0cm">'
         "<p><b>From:</b> Bob<br><b>Sent:</b> Monday</p></div><p>old</p>",
     ],
