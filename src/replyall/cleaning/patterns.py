@@ -154,8 +154,20 @@ RE_ANSWER_OTHER = re.compile(
 )
 
 
+# Words one of the two must contain: most replies have none, and need no closer look.
+_ANSWER_HINTS = (
+    "inline", "in-line", "in line", "below", "in red", "in blue", "in green", "in purple", "in orange", "in pink",
+    "in yellow", "in bold", "in italic", "in capitals", "in caps", "in colo", "in a different", "in highlight",
+    "isod", "mewn ", "im text", "in rot", "in blau", "in fett", "unten", "en rouge", "en bleu", "en gras",
+    "dans le texte", "ci-dessous", "in het", "in de tekst", "hieronder",
+)
+
+
 def says_answers_inside(text: str) -> bool:
     """Does the reply say that its answers are written into the quoted message?"""
+    folded = text.casefold()
+    if not any(hint in folded for hint in _ANSWER_HINTS):
+        return False
     return any(RE_ANSWER_WORD.search(s) and RE_ANSWER_MARK.search(s) or RE_ANSWER_OTHER.search(s)
                for s in re.split(r"[.!?\n]+", text))
 
