@@ -238,7 +238,7 @@ def _squash(value: str) -> str:
 
 
 def _forget_learned(session: Session, message: Message) -> None:
-    """Drop what the boilerplate learner kept from this message (cleaning.disclaimer).
+    """Drop what the boilerplate learner kept from this message (cleaning.boilerplate).
 
     The learner stores the first and last paragraphs of every message, with a sample
     of their text, to spot footers many senders share. A block only this sender was

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from replyall.cleaning.disclaimer import BoilerplateMatcher, _domain, find_banner, find_disclaimer
+from replyall.cleaning.boilerplate import domain_of
+from replyall.cleaning.disclaimer import BoilerplateMatcher, find_banner, find_disclaimer
 from replyall.cleaning.html_quotes import QUOTE_END, QUOTE_MARK, SIGNATURE_MARK, html_to_marked_text
 from replyall.cleaning import patterns as P
 from replyall.cleaning.quotes import (
@@ -62,14 +63,14 @@ def _label_lines(
         kw = dict(from_address=from_address, boilerplate=boilerplate, use_ml=use_ml, cache_dir=cache_dir)
         labels = _label_lines(lines[:quote_from], quote_from, **kw) + [QUOTE] * (quote_to - quote_from)
         labels += [BODY] * (len(lines) - quote_to)
-        domain = _domain(from_address)
+        domain = domain_of(from_address)
         if any(lines[i].strip() for i in range(quote_from)):
             _label_tail(lines, labels, quote_to, len(lines), domain, boilerplate, from_address, use_ml, cache_dir)
             return labels
         return _label_reply(lines, labels, quote_to, len(lines), domain, boilerplate, from_address, use_ml, cache_dir)
     labels = [BODY] * len(lines)
     end = len(lines) if quote_from is None else quote_from
-    domain = _domain(from_address)
+    domain = domain_of(from_address)
     span = find_quote(lines[:end])
     head = forward_header(lines[:end]) if span is None and quote_from is None else None
     if head is not None:  # only a forward: its headers are quote, what it says is the content

@@ -14,7 +14,7 @@ __all__ = ["DbBoilerplateStore", "learned_blocks"]
 
 
 class DbBoilerplateStore:
-    """cleaning.disclaimer.BoilerplateStore over boilerplate_sightings / boilerplate_blocks.
+    """cleaning.boilerplate.BoilerplateStore over boilerplate_sightings / boilerplate_blocks.
 
     Writes go through the caller's session and are never committed here: the
     pipeline's per-message transaction (or reindex's per-batch one) owns them, so a

@@ -388,7 +388,7 @@ class BoilerplateSighting(Base):
     """One sender was seen sending one candidate block (a first or last paragraph) in a scope.
 
     scope is "*" (the whole archive) or "domain:<domain>". A block sent by several
-    distinct senders of a scope is boilerplate (cleaning.disclaimer.BoilerplateLearner);
+    distinct senders of a scope is boilerplate (cleaning.boilerplate.BoilerplateLearner);
     the primary key makes recording idempotent and counting one index range.
     """
 
