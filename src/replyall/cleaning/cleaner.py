@@ -11,9 +11,9 @@ from replyall.cleaning.disclaimer import BoilerplateMatcher, find_banner, find_d
 from replyall.cleaning.html_quotes import QUOTE_END, QUOTE_MARK, SIGNATURE_MARK, html_to_marked_text
 from replyall.cleaning import patterns as P
 from replyall.cleaning.quotes import (
-    QUOT_PATTERN, find_quote, forward_banner, forward_header, is_splitter_at, split_inline_headers,
+    QUOT_PATTERN, find_quote, forward_banner, forward_header, is_splitter_at, signs_off, split_inline_headers,
 )
-from replyall.cleaning.signature import find_signature
+from replyall.cleaning.signature import find_signature, says_something
 from replyall.mail.links import unwrap_links
 
 __all__ = ["BODY", "QUOTE", "SIGNATURE", "DISCLAIMER", "Cleaned", "clean_text"]
@@ -64,10 +64,11 @@ def _label_lines(
         labels = _label_lines(lines[:quote_from], quote_from, **kw) + [QUOTE] * (quote_to - quote_from)
         labels += [BODY] * (len(lines) - quote_to)
         domain = domain_of(from_address)
+        end = _history_below(lines, labels, quote_to, domain, boilerplate, from_address, use_ml, cache_dir)
         if any(lines[i].strip() for i in range(quote_from)):
-            _label_tail(lines, labels, quote_to, len(lines), domain, boilerplate, from_address, use_ml, cache_dir)
+            _label_tail(lines, labels, quote_to, end, domain, boilerplate, from_address, use_ml, cache_dir)
             return labels
-        return _label_reply(lines, labels, quote_to, len(lines), domain, boilerplate, from_address, use_ml, cache_dir)
+        return _label_reply(lines, labels, quote_to, end, domain, boilerplate, from_address, use_ml, cache_dir)
     labels = [BODY] * len(lines)
     end = len(lines) if quote_from is None else quote_from
     domain = domain_of(from_address)
@@ -131,12 +132,35 @@ def _label_tail(lines: list[str], labels: list[str], lo: int, hi: int, domain: s
     sig: int | None = first
     if not P.RE_SIG_DASHES.match(lines[first]):
         found = find_signature(lines[first:end], sender=from_address, use_ml=use_ml, cache_dir=cache_dir)
-        sig = first + found if found else None  # at 0 it would be all the answer says
+        # At 0 it would be all the answer says, unless that is only a sign-off ("Thanks, Ann"),
+        # as under the history an interleaved reply leaves below its last answer.
+        sig = first + found if found else first if signs_off(lines[first:end]) else None
     if sig is not None:
         for i in range(sig, end):
             labels[i] = SIGNATURE
     if cut is not None:
         _label_footer(lines, labels, cut, hi)
+
+
+def _history_below(lines: list[str], labels: list[str], lo: int, domain: str | None,
+                   boilerplate: BoilerplateMatcher | None, from_address: str | None, use_ml: bool,
+                   cache_dir: Path | None) -> int:
+    """Label as quote the plain-text history below the answers that follow a marked quote.
+
+    HTML marks the first quote; an interleaved reply quotes again below it, as ">" lines,
+    and an Outlook header block may stand unmarked under the last answer. What ends the
+    answers (where the history starts, or the end of the text) is returned.
+    """
+    below = find_quote(lines[lo:])
+    if below is None or not any(lines[i].strip() for i in range(lo, lo + below.start)):
+        return len(lines)
+    start, stop = lo + below.start, lo + below.end
+    labels[start:stop] = [QUOTE] * (stop - start)
+    if any(lines[i].strip() for i in range(stop, len(lines))):
+        _label_tail(lines, labels, stop, len(lines), domain, boilerplate, from_address, use_ml, cache_dir)
+    else:
+        _label_trailer(lines, labels, start, domain, boilerplate)
+    return start
 
 
 def _footer_label(line: str) -> str:
@@ -159,18 +183,6 @@ def _label_footer(lines: list[str], labels: list[str], start: int, end: int, off
         previous = i
 
 
-def _says_something(region: list[str]) -> bool:
-    """True when the lines hold more than sign-offs and names ("Thanks" / "Ann Smith")."""
-    for line in region:
-        s = line.strip()
-        if not s or P.RE_VALEDICTION.match(s) or P.RE_VALEDICTION_NAME.match(s) or P.RE_SENT_FROM.match(s):
-            continue
-        words = s.split()
-        if len(words) > 3 or s.endswith((".", "?", "!", ":")) or not all(w[0].isupper() for w in words):
-            return True
-    return False
-
-
 def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: str | None,
                  boilerplate: BoilerplateMatcher | None, from_address: str | None, use_ml: bool,
                  cache_dir: Path | None) -> list[str]:
@@ -182,7 +194,7 @@ def _label_reply(lines: list[str], labels: list[str], lo: int, hi: int, domain: 
     first = next((i for i in range(top, len(region)) if region[i].strip()), None)
     bare = first is not None and P.RE_SIG_DASHES.match(region[first]) is not None
     cut = find_disclaimer(region, top, len(region), domain=domain, learned=boilerplate, allow_first=bare)
-    if boilerplate is not None and not _says_something(region[top:cut]):
+    if boilerplate is not None and not says_something(region[top:cut]):
         # Learned blocks never take the whole message: in a reply-all storm many
         # people send the same plea ("Please remove me from this list"), which the
         # learner sees from several senders; when it is all a message says, it is

@@ -133,13 +133,18 @@ def split_inline_headers(lines: list[str]) -> list[str]:
     """Put an "On ... wrote:" that follows reply text on the same line on its own line."""
     out: list[str] = []
     for line in lines:
-        m = _INLINE_ON.search(line) if "wrote:" in line else None
+        m = _INLINE_ON.search(line) if "wrote:" in line and not QUOT_PATTERN.match(line) else None
         # "> On ... wrote:" is a quoted header and "--- On ... wrote:" Yahoo's: not reply text plus a header.
-        if m and line[: m.start()].strip(" \t>-"):
+        if m and line[: m.start()].strip(" \t>-\u00a0"):
             out.extend((line[: m.start()], line[m.start():].lstrip()))
         else:
             out.append(line)
     return out
+
+
+# Without an "On" opener a header says when or who: an address, a time, a year or a
+# numeric date. Any digit is not enough: "Commit c55af7f719cb writes:" opens a citation.
+_WHEN_OR_WHO = regex.compile(r"@|\b\d{1,2}[:.]\d{2}\b|\b(?:19|20)\d{2}\b|\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b")
 
 
 def _wrote_header(lines: list[str], i: int) -> int:
@@ -163,7 +168,8 @@ def _wrote_header(lines: list[str], i: int) -> int:
             if span > 1 and (P.RE_SENT_FROM.match(first) or (
                     not P.RE_ON_START.match(first) and any(P.RE_ON_START.match(w) for w in window[1:]))):
                 return 0
-            if span == 1 or P.RE_ON_START.match(first) or P.RE_DIGIT_OR_AT.search(first):
+            if P.RE_ON_START.match(first) or (
+                    _WHEN_OR_WHO.search(joined) and (span == 1 or P.RE_DIGIT_OR_AT.search(first))):
                 return span
     return 0
 

@@ -89,7 +89,10 @@ RE_FORWARD_BANNER = re.compile(
     r"|-{3,}[ \t]*(?:Forwarded by|Weitergeleitet von|Transféré par|Doorgestuurd door)[ \t][^\n]{1,160}?-{3,}"
     r"|(?:Begin forwarded message|Anfang der weitergeleiteten Nachricht|Début du message réexpédié"
     r"|Début du message transféré|Inicio del mensaje reenviado|Início da mensagem encaminhada"
-    r"|Begin doorgestuurd bericht|Vidarebefordrat brev|Videresendt brev)[ \t]*:)[ \t]*$",
+    r"|Begin doorgestuurd bericht|Vidarebefordrat brev|Videresendt brev)[ \t]*:"
+    # git format-patch's first line (its fixed date marks it): a patch pasted into a mail
+    # is content, as a forward is, not history.
+    r"|From [0-9a-f]{40} Mon Sep 17 00:00:00 2001)[ \t]*$",
     re.I,
 )
 
@@ -172,8 +175,10 @@ def says_answers_inside(text: str) -> bool:
                for s in re.split(r"[.!?\n]+", text))
 
 
-# A line marking where quoted text was cut: "[...]", "[snip]", "<snip>".
-RE_ELISION = re.compile(r"^[ \t]*(?:\[[ \t]*(?:\.\.\.|…|snip|snipped|cut|trimmed)[ \t]*\]|<[ \t]*(?:snip|snipped)[ \t]*>)[ \t]*$", re.I)
+# A line marking where quoted text was cut: "[...]", "(...)", "[snip]", "<snip>".
+RE_ELISION = re.compile(
+    r"^[ \t]*(?:\[[ \t]*(?:\.\.\.|…|snip|snipped|cut|trimmed)[ \t]*\]|\([ \t]*(?:\.\.\.|…|snip)[ \t]*\)"
+    r"|<[ \t]*(?:snip|snipped)[ \t]*>)[ \t]*$", re.I)
 
 # Clients that announce the device or app at the bottom of a message.
 SENT_FROM = (

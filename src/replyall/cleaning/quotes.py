@@ -7,10 +7,16 @@ import re
 from talon import quotations as talon_q
 
 from replyall.cleaning import patterns as P
-from replyall.cleaning.headers import QUOT_PATTERN, forward_words, is_splitter_at, mark, split_inline_headers
+from replyall.cleaning.disclaimer import find_disclaimer
+from replyall.cleaning.headers import (
+    QUOT_PATTERN, forward_words, header_block, is_splitter_at, mark, one_line_header, split_inline_headers,
+)
+from replyall.cleaning.signature import says_something
 
-__all__ = ["QUOT_PATTERN", "QuoteSpan", "find_quote", "forward_banner", "forward_header", "is_splitter_at",
-           "split_inline_headers"]
+__all__ = [
+    "QUOT_PATTERN", "QuoteSpan", "find_quote", "forward_banner", "forward_header", "is_splitter_at",
+    "signs_off", "split_inline_headers",
+]
 
 _MAX_LINES = 1000
 # A drawn rule: "-----", "_____", "====", and "---" (how mail.html renders <hr>).
@@ -96,31 +102,124 @@ def _is_forward_banner(lines: list[str], i: int) -> bool:
     return forward_words(line) and not talon_q.QUOT_PATTERN.match(line) and is_splitter_at(lines, i) > 0
 
 
+_NOTE_THEN_FORWARD = re.compile(r"[te]*f")  # a forward under a note: talon keeps it whole
+_TALON_CUT = re.compile(r"(?:se*)+(?:[tf]+e*)+")  # a splitter with text below: talon cuts to the end
+_SPLITTERS = re.compile(r"s+")
+_THREE_QUOTED = re.compile(r"(?:me*){3}")
+# "Thanks, / Ann Smith / Director of Comms": a sign-off is a valediction and a few lines.
+_SIGN_OFF_LINES = 4
+
+
+def _opens_history(lines: list[str], start: int, end: int) -> bool:
+    """Does the splitter lines[start:end] hold an unquoted header block ("From: / Sent:")?
+
+    An "On ... wrote:" line, or a banner over ">"-quoted headers (Zimbra), may head a
+    quote the author answers in; Outlook's header block never does: its client puts
+    the whole history below it and nothing after.
+    """
+    return any(one_line_header(lines[i]) or header_block(lines, i) for i in range(start, end))
+
+
+def _history_below_answers(lines: list[str], markers: str) -> QuoteSpan | None:
+    """The history an interleaved reply carries below its last answer, or None.
+
+    talon keeps an interleaved reply (quote, answer, quote, answer) whole, and with it
+    what follows the last answer: the rest of the answered message, still quoted, or
+    the whole history an Outlook client puts under its header block ("-----Original
+    Message-----"), which talon cuts from any other reply (as it cuts a splitter with
+    text below it). Both are history. The quoted lines between answers stay with them,
+    as what they answer.
+    """
+    if "t" not in markers or _NOTE_THEN_FORWARD.match(markers):
+        return None
+    for run in _SPLITTERS.finditer(markers):
+        if "t" not in markers[: run.start()]:
+            continue
+        follows = markers[run.end():].lstrip("es")[:1]
+        if follows in ("t", "f") or _opens_history(lines, run.start(), run.end()):
+            return QuoteSpan(run.start(), len(lines))
+    last = markers.rfind("m")
+    if last < 0 or any(k in markers[last:] for k in "sf") or not ("s" in markers or _THREE_QUOTED.search(markers)):
+        return None  # talon's own test: fewer ">" lines than three, without a header, are text
+    # From the last answer's end: the quotes below it, with their attributions.
+    start = markers.rfind("t", 0, last) + 1
+    if start == 0 or "f" in markers[start:last]:
+        return None  # a bottom-posted reply, or a forward: talon's own rules place it
+    while markers[start] == "e":
+        start += 1
+    # Below the history, only the author's sign-off ("Thanks, Ann"), "-- " signature and
+    # footer may stand: other text is a last answer, and the quote above is what it answers.
+    below = next((i for i in range(last + 1, len(lines)) if P.RE_SIG_DASHES.match(lines[i])), len(lines))
+    footer = find_disclaimer(lines, last + 1, len(lines), allow_first=True)
+    if footer is not None:
+        below = min(below, footer)
+    return QuoteSpan(start, last + 1) if signs_off(lines[last + 1 : below], empty=True) else None
+
+
+def signs_off(lines: list[str], *, empty: bool = False) -> bool:
+    """True for a few lines that open with a valediction and say nothing more ("Thanks, Ann")
+    (and, with `empty`, for blank lines or none)."""
+    said = [line for line in lines if line.strip()]
+    if not said:
+        return empty
+    if len(said) > _SIGN_OFF_LINES:
+        return False
+    first = said[0]
+    return bool(P.RE_VALEDICTION.match(first) or P.RE_VALEDICTION_NAME.match(first)) and not says_something(said)
+
+
 def find_quote(lines: list[str]) -> QuoteSpan | None:
     """The quoted span of a plain-text body, or None when the whole text is the reply.
 
     talon's `process_marked_lines` decides on the markers: a splitter followed by
     text cuts everything below; a block of ">" lines cuts out just that block;
-    inline (interleaved) replies are left whole, as talon does.
+    inline (interleaved) replies are left whole, as talon does, but for the history
+    below their last answer.
+
+    Only the first _MAX_LINES lines are marked: history cut to the end of those runs
+    on to the end of the text, a run of ">" lines to its last line.
     """
-    lines = lines[:_MAX_LINES]
-    markers = mark(lines)
+    head = lines[:_MAX_LINES]
+    markers = mark(head)
     # A forward ("FYI" + forwarded message) is new content for this thread, not
     # history: talon keeps it whole, and so do we (its own quotes included).
     flags = [False, -1, -1]
-    talon_q.process_marked_lines(lines, markers, flags)
-    device = _after_device_line(lines, markers)
-    if not flags[0]:
-        if device is None:
-            return None
-        flags = [True, device, len(lines)]
-    elif device is not None and device < flags[1]:
-        flags = [True, device, len(lines)]
-    start, end = flags[1], flags[2]
+    talon_q.process_marked_lines(head, markers, flags)
+    span = None
+    if flags[0]:
+        end = flags[2]
+        if end == len(head) < len(lines):
+            # talon cuts a splitter with text below it to the end, a run of ">" lines to its last line.
+            end = len(lines) if _TALON_CUT.search(markers) else _run_end(lines, end)
+        span = QuoteSpan(flags[1], end)
+    else:
+        # Past the marked lines, quoted lines are enough to tell where the last answer is.
+        span = _history_below_answers(lines, markers + _rough_marks(lines[len(head):]))
+    device = _after_device_line(head, markers)
+    if device is not None and (span is None or device < span.start):
+        span = QuoteSpan(device, len(lines))
+    if span is None:
+        return None
     # Pull the separator line ("_____", "-----") drawn above a header into the quote.
+    start = span.start
     k = start - 1
     while k >= 0 and not lines[k].strip():
         k -= 1
-    if k >= 0 and _RULE.match(lines[k]) and markers[start] == "s":
+    if k >= 0 and _RULE.match(lines[k]) and markers[start:start + 1] == "s":
         start = k
-    return QuoteSpan(start, end)
+    return QuoteSpan(start, span.end)
+
+
+def _rough_marks(lines: list[str]) -> str:
+    """Markers without the header rules: e blank, m quoted, t anything else."""
+    return "".join("e" if not line.strip() else "m" if QUOT_PATTERN.match(line) else "t" for line in lines)
+
+
+def _run_end(lines: list[str], i: int) -> int:
+    """Where the run of ">" lines (and blank lines between them) going on at line i ends."""
+    end = i
+    while i < len(lines) and (not lines[i].strip() or QUOT_PATTERN.match(lines[i])):
+        i += 1
+        if lines[i - 1].strip():
+            end = i
+    return end

@@ -9,8 +9,10 @@ from replyall.cleaning import patterns as P
 from replyall.cleaning import sigmodel
 from replyall.mail.pictures import RE_MARK
 
-__all__ = ["find_signature"]
+__all__ = ["find_signature", "says_something"]
 
+# git format-patch ends a patch with "-- " and git's version.
+_GIT_VERSION = re.compile(r"^[ \t]*\d+\.\d+(?:\.\d+)*(?:\.windows\.\d+)?[ \t]*$")
 # A signature block is short; past this many non-empty lines it is prose.
 _MAX_SIG_LINES = 12
 _MAX_SIG_LINE = 80
@@ -71,6 +73,8 @@ def _dash_delimiter(lines: list[str], end: int) -> int | None:
     for i in range(end - 1, -1, -1):
         if P.RE_SIG_DASHES.match(lines[i]):
             below = _nonblank(lines, i + 1, end)
+            if len(below) > 1 and _GIT_VERSION.match(lines[below[0]]):
+                continue  # the "-- \n2.39.2" that ends a pasted git patch, with the author's text below
             above = _nonblank(lines, 0, i)
             if above and len(below) <= _MAX_SIG_LINES + 4:
                 return i
@@ -249,3 +253,15 @@ def find_signature(
             return start
     start = _ml(lines, end, sender or "", cache_dir) if use_ml else None
     return start if start is not None else _contact_block(lines, end)
+
+
+def says_something(region: list[str]) -> bool:
+    """True when the lines hold more than sign-offs and names ("Thanks" / "Ann Smith")."""
+    for line in region:
+        s = line.strip()
+        if not s or P.RE_VALEDICTION.match(s) or P.RE_VALEDICTION_NAME.match(s) or P.RE_SENT_FROM.match(s):
+            continue
+        words = s.split()
+        if len(words) > 3 or s.endswith((".", "?", "!", ":")) or not all(w[0].isupper() for w in words):
+            return True
+    return False
