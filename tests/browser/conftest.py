@@ -86,7 +86,7 @@ def seeded(db, settings, clock):
              sender=("Ravi Mehta", "ravi@council.gov.uk"),
              body="On 18 Nov 2026 Jane Doe wrote:\n" + "\n".join(f"> Protocol clause {n}." for n in range(1, 31))
                   + "\nClause 12 needs the press office's sign-off; the rest is fine.\n"
-                  + "> Can we publish on Friday?\nYes.\n"),
+                  + "> Can we publish on Friday?\nYes, we publish on Friday.\n"),
         make("d1@council.gov.uk", subject="[PATCH] rota: skip bank holidays", date=base - timedelta(days=3),
              sender=("Ravi Mehta", "ravi@council.gov.uk"),
              body="The rota script put people on bank holidays.\n\n---\n rota.py | 3 ++-\n\n"

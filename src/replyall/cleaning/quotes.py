@@ -14,8 +14,8 @@ from replyall.cleaning.headers import (
 from replyall.cleaning.signature import says_something
 
 __all__ = [
-    "QUOT_PATTERN", "QuoteSpan", "find_quote", "forward_banner", "forward_header", "is_splitter_at",
-    "signs_off", "split_inline_headers",
+    "QUOT_PATTERN", "QuoteSpan", "answers_only", "find_quote", "forward_banner", "forward_header", "is_splitter_at",
+    "signs_off", "split_answers", "split_inline_headers",
 ]
 
 _MAX_LINES = 1000
@@ -223,3 +223,32 @@ def _run_end(lines: list[str], i: int) -> int:
         if lines[i - 1].strip():
             end = i
     return end
+
+
+def split_answers(body: str) -> tuple[str, str]:
+    """A body's own lines and the lines it answers: its ">" lines and their attributions.
+
+    An interleaved reply's body keeps what each answer answers. A summary of what its
+    author said (the daily digest's) wants the answers alone, and so does search, which
+    finds quoted text only when asked to.
+    """
+    if ">" not in body:
+        return body, ""
+    lines = body.split("\n")
+    head = lines[:_MAX_LINES]
+    markers = mark(head) + _rough_marks(lines[len(head):])
+    answered = [False] * len(lines)
+    below = ""  # the next marker below that is neither blank nor a header line
+    for i in range(len(lines) - 1, -1, -1):
+        kind = markers[i]
+        # An attribution ("On ..., Ann wrote:") goes with the quote it heads.
+        answered[i] = kind == "m" or (kind == "s" and below == "m")
+        if kind not in "es":
+            below = kind
+    own = "\n".join(line for line, quoted in zip(lines, answered) if not quoted)
+    return own, "\n".join(line for line, quoted in zip(lines, answered) if quoted)
+
+
+def answers_only(body: str) -> str:
+    """split_answers' first half: what the author of an interleaved reply wrote."""
+    return split_answers(body)[0]

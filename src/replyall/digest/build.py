@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from replyall.cleaning.quotes import answers_only
+
 #: About this many characters of each new real answer are quoted.
 EXCERPT_CHARS = 300
 #: "Still unanswered" looks back this far from the send time.
@@ -227,10 +229,12 @@ def build_digest(
         if new:
             excerpts, acks = [], []
             for m in new:
-                if m.redacted or not m.body.strip() or is_acknowledgement(m.body):
+                # An interleaved answer is summed up by its answers, not the lines it quotes.
+                said = answers_only(m.body).strip() or m.body
+                if m.redacted or not said.strip() or is_acknowledgement(said):
                     acks.append(m)
                 else:
-                    excerpts.append(Excerpt(shown_text(m.author), m.when, shown_text(excerpt(m.body))))
+                    excerpts.append(Excerpt(shown_text(m.author), m.when, shown_text(excerpt(said))))
             digest.threads.append(
                 ThreadSummary(
                     key=thread.key,

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session, load_only
 
+from replyall.cleaning.quotes import split_answers
 from replyall.db.models import Archive, Message, Thread, UTCDateTime
 from replyall.search.compile import FTS5_WEIGHTS, PG_RANK_WEIGHTS, split_negatives, to_fts5, to_pg
 from replyall.search.indexer import PG_CONFIG
@@ -366,10 +367,13 @@ def _message_hit(
 ) -> MessageHit:
     snippet, source = Snippet(()), "body"
     if snippets:
-        # The excerpt is cut from the text as this reader may see it, never the other way round.
-        snippet = make_snippet(shown(msg.body), body_hl)
-        if not snippet.has_match and msg.quote:
-            quoted = make_snippet(shown(msg.quote), quote_hl)
+        # The excerpt is cut from the text as this reader may see it, never the other way round,
+        # and from the part that was searched: the lines an interleaved answer quotes are quote.
+        own, answered = split_answers(msg.body or "")
+        quote = "\n".join(t for t in (answered, msg.quote or "") if t)
+        snippet = make_snippet(shown(own), body_hl)
+        if not snippet.has_match and quote:
+            quoted = make_snippet(shown(quote), quote_hl)
             if quoted.has_match and quote_hl != body_hl:
                 snippet, source = quoted, "quote"
     return MessageHit(

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from replyall.cleaning.quotes import split_answers
 from replyall.db.models import Message
 from replyall.mail.pictures import shared_files
 from replyall.search.text import index_text
@@ -58,14 +59,17 @@ class Document:
         quote: str | None,
         filenames: Iterable[str],
     ) -> Document:
+        # The lines an interleaved answer quotes are someone else's words: found, like any
+        # quote, with quoted:, and not as what this message says.
+        body, answered = split_answers(body or "")
         return cls(
             message_id=message_id,
             subject=index_text(subject or ""),
             sender=index_text(f"{from_name or ''} {from_address or ''}"),
             to_addr=index_text(_people(to)),
             cc_addr=index_text(_people(cc)),
-            body=index_text(body or ""),
-            quote=index_text(quote or ""),
+            body=index_text(body),
+            quote=index_text("\n".join(t for t in (answered, quote or "") if t)),
             filenames=index_text(" ".join(f for f in filenames if f)),
         )
 

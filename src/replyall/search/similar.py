@@ -8,6 +8,7 @@ from collections import Counter
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from replyall.cleaning.quotes import answers_only
 from replyall.db.models import Message
 from replyall.search.compile import to_fts5, to_pg
 from replyall.search.engine import AUTOMATED_KINDS, ThreadHit, search_parsed
@@ -50,7 +51,8 @@ def key_terms(session: Session, thread_id: int, limit: int = KEY_TERMS) -> list[
     ).all()
     counts: Counter[str] = Counter()
     for subject, body in rows:
-        for weight, source in ((3, subject), (1, body)):
+        # The words the index holds as the message's own: not the lines it quotes.
+        for weight, source in ((3, subject), (1, answers_only(body or ""))):
             for tok in tokens(source or ""):
                 if len(tok) >= 3 and not tok.isdigit() and tok not in STOP:
                     counts[tok] += weight

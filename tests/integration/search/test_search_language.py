@@ -151,6 +151,27 @@ def test_quoted_text_is_found_only_with_quoted(mailer, find):
     assert find("intranet -quoted:wheelie").total == 0
 
 
+def test_lines_an_interleaved_answer_quotes_are_quoted_text(mailer, find):
+    mailer.send("Winter campaign", "Can you send the rota?\n\nAnd is the gritting leaflet printed?")
+    mailer.send(
+        "Re: Winter campaign",
+        "On Mon, 3 Mar 2025 at 10:00, Jane Smith wrote:\n> Can you send the rota?\n\nIt is on the intranet.\n\n"
+        "> And is the gritting leaflet printed?\n\nYes, 500 copies.\n",
+        sender="Bob Jones <bob@nhs.example.uk>",
+    )
+    # The leaflet is Jane's word: her message is found, not every answer that quotes it.
+    page = find("leaflet")
+    assert page.total == 1 and page.results[0].match_count == 1
+    assert page.results[0].best.from_address != "bob@nhs.example.uk"
+    page = find("quoted:leaflet")
+    assert page.total == 1 and page.results[0].match_count == 1
+    best = page.results[0].best
+    assert best.from_address == "bob@nhs.example.uk"
+    assert best.snippet_source == "quote" and "leaflet" in [t for t, hit in best.snippet.segments if hit]
+    # The answers themselves are the reply's own words.
+    assert find("intranet copies").results[0].best.from_address == "bob@nhs.example.uk"
+
+
 @pytest.mark.parametrize(
     "query, message",
     [

@@ -154,6 +154,18 @@ def test_similar_threads(mailer, db):
         assert similar[0].key == similar[0].thread_key
 
 
+def test_similar_threads_go_by_what_a_thread_says_not_what_it_quotes(mailer, db):
+    base = mailer.send("Bin collection days", "Can someone confirm the new bin days?")
+    mailer.send("Re: Bin collection days",
+                "On Mon, 3 Mar 2025 at 10:00, Jane Smith wrote:\n> Did the pollinators survey go out?\n> And the verges?\n"
+                "> And the wildflower seed?\n\nNot yet, and bins move to Tuesdays.\n", in_reply_to=base)
+    mailer.send("Verges and wildflower planting", "We seeded verges with wildflower mixes for pollinators.", date=day(3))
+    mailer.send("Tuesday bins", "Bins move to Tuesdays from April.", date=day(4))
+    with db.reader() as s:
+        similar = similar_threads(s, mailer.message(base).thread_id, limit=5)
+        assert [t.subject for t in similar] == ["Tuesday bins"]
+
+
 def test_ranking_from_a_few_best_candidates_matches_the_full_ranking(mailer, find, monkeypatch):
     from replyall.search import engine
 

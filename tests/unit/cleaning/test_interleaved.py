@@ -1,6 +1,7 @@
 """Interleaved replies: the answers and what they answer are the body, the history below them is not."""
 
 from replyall.cleaning import clean_text
+from replyall.cleaning.quotes import answers_only, split_answers
 
 WROTE = "On Tue, 3 Mar 2026 at 10:02, Ann Example <ann@northshire.gov.uk> wrote:"
 FOOTER = "-- \nYou received this message because you are subscribed to the comms-network group."
@@ -176,6 +177,19 @@ def test_nothing_is_lost():
         c = _clean(text)
         kept = "".join(t for _, t in c.parts)
         assert "".join(kept.split()) == "".join(text.split())
+
+
+def test_split_answers_separates_what_an_interleaved_reply_quotes():
+    body = (f"{WROTE}\n> Can you send the rota?\n\nIt is on the shared drive.\n\n"
+            "> And the press release?\n\nFriday.")
+    own, answered = split_answers(body)
+    assert own.split() == "It is on the shared drive. Friday.".split()
+    assert answered.startswith(WROTE) and "> And the press release?" in answered
+    assert answers_only(body) == own
+    # Without ">" lines there is nothing to take out; an "On ... wrote:" above text is not an attribution.
+    assert split_answers("All agreed.\n\nBen") == ("All agreed.\n\nBen", "")
+    text = f"{WROTE}\nWe should meet on Friday.\n\n> Agreed?\nYes."
+    assert split_answers(text) == (f"{WROTE}\nWe should meet on Friday.\n\nYes.", "> Agreed?")
 
 
 def test_quoted_line_ending_in_a_header_is_not_split_off():

@@ -84,3 +84,19 @@ def test_unanswered_and_obfuscation():
                      threads=threads, messages=messages, thread_url=str, obfuscate=True)
     assert [u.key for u in d.unanswered] == ["k1", "k2"]
     assert d.threads[0].ack_authors == ["nameless at example.gov.uk"]
+
+
+def test_interleaved_answers_are_summed_up_by_what_their_author_wrote():
+    thread = ThreadIn(1, "k1", "Rota", START - timedelta(days=1), END)
+    wrote = "On Tue, 3 Mar 2026 at 10:02, Ann Example <ann@example.gov.uk> wrote:"
+    messages = [
+        msg(1, 1, "ann", START - timedelta(days=1)),
+        msg(2, 1, "bob", START + timedelta(hours=1),
+            f"{wrote}\n> Can you send the rota?\n\nIt is on the shared drive.\n\n> And the press release?\n\nFriday."),
+        msg(3, 1, "cy", START + timedelta(hours=2), f"{wrote}\n> Any views on the draft?\n> It is long.\n\nThanks!"),
+    ]
+    d = build_digest(archive_slug="a", archive_name="A", day=date(2026, 11, 20), window_start=START, window_end=END,
+                     threads=[thread], messages=messages, thread_url=lambda k: f"/t/{k}")
+    (summary,) = d.threads
+    assert [e.text for e in summary.excerpts] == ["It is on the shared drive. Friday."]
+    assert summary.ack_authors == ["Cy"]  # a "Thanks!" under a quote is still an acknowledgement
