@@ -162,6 +162,11 @@ def _all_quoted(block: list[str]) -> bool:
     return all(line.startswith(">") for line in block if line.strip())
 
 
+def _only_links(block: list[str]) -> bool:
+    """One or two lines that are only links: where a notice says its full text is."""
+    return len(block) <= 2 and all(P.RE_BARE_LINK.match(line) for line in block)
+
+
 def _contact_lines(block: list[str]) -> bool:
     """A short block of company details: an address line, "tel ... fax ... e-mail ..."."""
     return len(block) <= 4 and any(P.RE_PHONE.search(s) or P.RE_EMAIL.search(s) for s in block)
@@ -250,8 +255,8 @@ def find_disclaimer(
             # A closing rule: may close a footer; cut only if a disclaimer turns up above.
             closed, content = True, content[:-1]
             hits = _hits(content)
-        if not content or hits or (closed and _contact_lines(content)):
-            continue  # joins a footer if a disclaimer turns up above it
+        if not content or hits or (closed and _contact_lines(content)) or _only_links(content):
+            continue  # joins a footer if a disclaimer turns up above it ("http://www.bsc.es/disclaimer")
         if cut is None and plain < _MAX_PLAIN and len(" ".join(content)) <= _MAX_PLAIN_CHARS:
             if first_rule is None:
                 first_rule = next((i for i in range(start, end) if P.RE_SEPARATOR.match(lines[i])), end)

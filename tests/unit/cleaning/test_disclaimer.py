@@ -15,6 +15,15 @@ def test_confidentiality_notice():
     assert c.body == "Yes, approved.\n\nAnn" and c.disclaimer == NOTICE
 
 
+def test_link_to_the_full_notice_goes_with_it():
+    link = "https://www.northshire.gov.uk/email-disclaimer"
+    c = clean_text(f"Yes, approved.\n\nAnn\n\n{NOTICE}\n\n{link}\n", use_ml=False)
+    assert c.body == "Yes, approved.\n\nAnn" and c.disclaimer == f"{NOTICE}\n\n{link}"
+    # A link the author ends on, with no notice above it, is the author's.
+    c = clean_text(f"The plan is on the intranet:\n\n{link}\n", use_ml=False)
+    assert c.body.endswith(link) and c.disclaimer == ""
+
+
 def test_mailing_list_footer_and_environment_plea():
     footer = "_______________________________________________\nriak-users mailing list\nhttp://lists.example.com/mailman/listinfo/riak-users"
     c = clean_text(f"Hi folks\n\nHow do I clear a bucket?\n\n{footer}\n", use_ml=False)
