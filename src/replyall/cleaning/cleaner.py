@@ -151,7 +151,7 @@ def _history_below(lines: list[str], labels: list[str], lo: int, domain: str | N
     and an Outlook header block may stand unmarked under the last answer. What ends the
     answers (where the history starts, or the end of the text) is returned.
     """
-    below = find_quote(lines[lo:])
+    below = find_quote(lines[lo:], quoted_above=True)
     if below is None or not any(lines[i].strip() for i in range(lo, lo + below.start)):
         return len(lines)
     start, stop = lo + below.start, lo + below.end

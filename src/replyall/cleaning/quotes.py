@@ -120,7 +120,7 @@ def _opens_history(lines: list[str], start: int, end: int) -> bool:
     return any(one_line_header(lines[i]) or header_block(lines, i) for i in range(start, end))
 
 
-def _history_below_answers(lines: list[str], markers: str) -> QuoteSpan | None:
+def _history_below_answers(lines: list[str], markers: str, *, headed: bool = False) -> QuoteSpan | None:
     """The history an interleaved reply carries below its last answer, or None.
 
     talon keeps an interleaved reply (quote, answer, quote, answer) whole, and with it
@@ -128,7 +128,7 @@ def _history_below_answers(lines: list[str], markers: str) -> QuoteSpan | None:
     the whole history an Outlook client puts under its header block ("-----Original
     Message-----"), which talon cuts from any other reply (as it cuts a splitter with
     text below it). Both are history. The quoted lines between answers stay with them,
-    as what they answer.
+    as what they answer. `headed`: a quote marked above the lines heads their ">" lines.
     """
     if "t" not in markers or _NOTE_THEN_FORWARD.match(markers):
         return None
@@ -139,7 +139,9 @@ def _history_below_answers(lines: list[str], markers: str) -> QuoteSpan | None:
         if follows in ("t", "f") or _opens_history(lines, run.start(), run.end()):
             return QuoteSpan(run.start(), len(lines))
     last = markers.rfind("m")
-    if last < 0 or any(k in markers[last:] for k in "sf") or not ("s" in markers or _THREE_QUOTED.search(markers)):
+    if last < 0 or any(k in markers[last:] for k in "sf"):
+        return None
+    if not (headed or "s" in markers or _THREE_QUOTED.search(markers)):
         return None  # talon's own test: fewer ">" lines than three, without a header, are text
     # From the last answer's end: the quotes below it, with their attributions.
     start = markers.rfind("t", 0, last) + 1
@@ -168,7 +170,7 @@ def signs_off(lines: list[str], *, empty: bool = False) -> bool:
     return bool(P.RE_VALEDICTION.match(first) or P.RE_VALEDICTION_NAME.match(first)) and not says_something(said)
 
 
-def find_quote(lines: list[str]) -> QuoteSpan | None:
+def find_quote(lines: list[str], *, quoted_above: bool = False) -> QuoteSpan | None:
     """The quoted span of a plain-text body, or None when the whole text is the reply.
 
     talon's `process_marked_lines` decides on the markers: a splitter followed by
@@ -177,7 +179,8 @@ def find_quote(lines: list[str]) -> QuoteSpan | None:
     below their last answer.
 
     Only the first _MAX_LINES lines are marked: history cut to the end of those runs
-    on to the end of the text, a run of ">" lines to its last line.
+    on to the end of the text, a run of ">" lines to its last line. `quoted_above`: the
+    lines follow a quote the HTML marked (a reply's answers below it).
     """
     head = lines[:_MAX_LINES]
     markers = mark(head)
@@ -194,7 +197,7 @@ def find_quote(lines: list[str]) -> QuoteSpan | None:
         span = QuoteSpan(flags[1], end)
     else:
         # Past the marked lines, quoted lines are enough to tell where the last answer is.
-        span = _history_below_answers(lines, markers + _rough_marks(lines[len(head):]))
+        span = _history_below_answers(lines, markers + _rough_marks(lines[len(head):]), headed=quoted_above)
     device = _after_device_line(head, markers)
     if device is not None and (span is None or device < span.start):
         span = QuoteSpan(device, len(lines))

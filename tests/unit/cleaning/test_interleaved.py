@@ -172,6 +172,19 @@ def test_html_reply_quoting_again_below_its_answer():
     assert c.signature.endswith("Ben Jones\nPress Officer")
 
 
+def test_two_quoted_lines_below_an_html_replys_answer_are_quote():
+    # talon keeps fewer than three ">" lines without a header as text; the marked quote
+    # above is their header.
+    html = (
+        '<div dir="ltr">Hi Ann,<blockquote class="gmail_quote">Can you send the rota?</blockquote>'
+        '<div>Yes, it is attached.</div><div><br></div><div>Ben</div>'
+        '<blockquote class="gmail_quote"><br>Ann</blockquote></div>'
+    )
+    c = _clean("", html=html)
+    assert c.body == "Hi Ann,\n\nYes, it is attached.\n\nBen"
+    assert c.quote.endswith("> Ann")
+
+
 def test_nothing_is_lost():
     for text in (_interleaved(f"\n-- \nBen\n\n{FOOTER}\n"), _interleaved("\nThanks,\nBen\n")):
         c = _clean(text)
