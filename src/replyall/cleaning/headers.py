@@ -14,7 +14,8 @@ from talon import quotations as talon_q
 from replyall.cleaning import patterns as P
 
 __all__ = [
-    "QUOT_PATTERN", "forward_words", "header_block", "is_splitter_at", "mark", "one_line_header", "split_inline_headers",
+    "QUOT_PATTERN", "forward_words", "header_block", "is_splitter_at", "mark", "one_line_header", "rejoin_wrapped_quotes",
+    "split_inline_headers",
 ]
 
 #: A ">"-quoted line, as talon recognises it.
@@ -114,7 +115,7 @@ def _date_address_line(lines: list[str], i: int) -> int:
     return 0
 
 
-def _rejoin_wrapped_quotes(lines: list[str], markers: list[str]) -> None:
+def rejoin_wrapped_quotes(lines: list[str], markers: list[str]) -> None:
     """Mark as quoted the tail of a quoted line that a client re-wrapped without its ">".
 
     "> ... Nullam pharetra d" / "ignissim odio?" / "> next": a lone unquoted line
@@ -243,7 +244,7 @@ def mark(lines: list[str]) -> str:
             continue
         markers[i] = "t"
         i += 1
-    _rejoin_wrapped_quotes(lines, markers)
+    rejoin_wrapped_quotes(lines, markers)
     return "".join(markers)
 
 

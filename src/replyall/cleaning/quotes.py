@@ -9,7 +9,8 @@ from talon import quotations as talon_q
 from replyall.cleaning import patterns as P
 from replyall.cleaning.disclaimer import find_disclaimer
 from replyall.cleaning.headers import (
-    QUOT_PATTERN, forward_words, header_block, is_splitter_at, mark, one_line_header, split_inline_headers,
+    QUOT_PATTERN, forward_words, header_block, is_splitter_at, mark, one_line_header, rejoin_wrapped_quotes,
+    split_inline_headers,
 )
 from replyall.cleaning.signature import says_something
 
@@ -233,21 +234,28 @@ def split_answers(body: str) -> tuple[str, str]:
 
     An interleaved reply's body keeps what each answer answers. A summary of what its
     author said (the daily digest's) wants the answers alone, and so does search, which
-    finds quoted text only when asked to.
+    finds quoted text only when asked to. Search runs this on every message it indexes
+    and on every hit it shows, so only the line above each run of ">" lines is read for
+    a header, not every line.
     """
     if ">" not in body:
         return body, ""
     lines = body.split("\n")
-    head = lines[:_MAX_LINES]
-    markers = mark(head) + _rough_marks(lines[len(head):])
-    answered = [False] * len(lines)
-    below = ""  # the next marker below that is neither blank nor a header line
-    for i in range(len(lines) - 1, -1, -1):
-        kind = markers[i]
-        # An attribution ("On ..., Ann wrote:") goes with the quote it heads.
-        answered[i] = kind == "m" or (kind == "s" and below == "m")
-        if kind not in "es":
-            below = kind
+    markers = list(_rough_marks(lines))
+    rejoin_wrapped_quotes(lines, markers)
+    answered = [kind == "m" for kind in markers]
+    for i in range(len(lines)):
+        if not answered[i] or (i and answered[i - 1]):
+            continue
+        above = i - 1
+        while above >= 0 and (not lines[above].strip() or P.RE_ELISION.match(lines[above])):
+            above -= 1
+        # An attribution ("On ..., Ann wrote:") heads the quote below it; wrapped, it
+        # starts up to two lines higher.
+        for first in range(max(0, above - 2), above + 1):
+            if not answered[first] and first + is_splitter_at(lines, first) == above + 1:
+                answered[first : above + 1] = [True] * (above + 1 - first)
+                break
     own = "\n".join(line for line, quoted in zip(lines, answered) if not quoted)
     return own, "\n".join(line for line, quoted in zip(lines, answered) if quoted)
 
