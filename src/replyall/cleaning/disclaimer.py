@@ -256,7 +256,7 @@ def find_disclaimer(
             closed, content = True, content[:-1]
             hits = _hits(content)
         if not content or hits or (closed and _contact_lines(content)) or _only_links(content):
-            continue  # joins a footer if a disclaimer turns up above it ("http://www.bsc.es/disclaimer")
+            continue  # joins a footer if a disclaimer turns up above it ("https://example.org/disclaimer")
         if cut is None and plain < _MAX_PLAIN and len(" ".join(content)) <= _MAX_PLAIN_CHARS:
             if first_rule is None:
                 first_rule = next((i for i in range(start, end) if P.RE_SEPARATOR.match(lines[i])), end)
